@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef ARM64_KVM_H
+#define ARM64_KVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arm64/dt.h"
+#include "config.h"
+#include "guest_mem.h"
+#include "irq.h"
+
+struct kvm_run;
+
+/*
+ * What /dev/kvm offers, probed once before anything is created. Every
+ * function here that fails prints one line naming the object and the cause
+ * and returns a VMM_* status (include/status.h); 0 means success.
+ */
+struct arm64_host {
+	int kvm_fd;
+	unsigned int ipa_limit;   /* KVM_CAP_ARM_VM_IPA_SIZE; 40 when the cap is absent */
+	bool ipa_cap;             /* the VM type may carry an IPA size */
+	unsigned int max_vcpus;   /* KVM_CAP_MAX_VCPUS */
+	bool counter_offset;      /* KVM_CAP_COUNTER_OFFSET (6.4+) */
+	bool nisv_to_user;        /* KVM_CAP_ARM_NISV_TO_USER */
+	bool inject_ext_dabt;     /* KVM_CAP_ARM_INJECT_EXT_DABT */
+	size_t run_size;          /* KVM_GET_VCPU_MMAP_SIZE */
+};
+
+struct arm64_vm {
+	int fd;
+	const struct arm64_host *host;
+	unsigned int ipa_bits;
+	uint32_t target;          /* KVM_ARM_PREFERRED_TARGET */
+	uint32_t features;        /* KVM_ARM_VCPU_* features every vCPU gets */
+	int gic_fd;
+	enum dt_gic gic;
+	bool its;
+	int its_fd;
+	uint32_t psci_version;
+};
+
+struct arm64_vcpu {
+	int fd;
+	unsigned int index;
+	struct kvm_run *run;
+	uint64_t mpidr;
+};
+
+/* arm64_kvm_open - open /dev/kvm, check the API and every capability vmm needs. */
+int arm64_kvm_open(struct arm64_host *h, const char *path);
+
+/* arm64_kvm_close - close what arm64_kvm_open opened. */
+void arm64_kvm_close(struct arm64_host *h);
+
+/*
+ * arm64_vm_create - a VM whose IPA size fits ipa_bits (what the memory map
+ * needs) or cfg->ipa_bits when the user forced it; refuses sizes outside
+ * [32, host limit] or below what the map needs, naming --ipa-bits or --mem.
+ */
+int arm64_vm_create(struct arm64_vm *vm, const struct arm64_host *h,
+		    const struct vm_config *cfg, unsigned int need_bits);
+
+/* arm64_vm_destroy - close the VM and its devices (vCPUs are closed first). */
+void arm64_vm_destroy(struct arm64_vm *vm);
+
+/* arm64_vm_add_ram - register guest RAM as memslot 0. */
+int arm64_vm_add_ram(struct arm64_vm *vm, const struct guest_mem *gm);
+
+/*
+ * arm64_gic_create - create the in-kernel vGIC that --irqchip asks for
+ * (auto: v3, else v2), place it per arm64/layout.h. Before vCPUs exist.
+ */
+int arm64_gic_create(struct arm64_vm *vm, enum irqchip_kind want, unsigned int cpus);
+
+/* arm64_gic_init - finish vGIC set-up: after every vCPU exists, before any runs. */
+int arm64_gic_init(struct arm64_vm *vm);
+
+/* arm64_vcpu_create - create vCPU index, map its kvm_run, initialise it. */
+int arm64_vcpu_create(struct arm64_vm *vm, struct arm64_vcpu *v, unsigned int index);
+
+/*
+ * arm64_vcpu_reset - KVM_ARM_VCPU_INIT: architectural reset. vCPU 0 comes
+ * out ready to run at pc with x0 = fdt; the others powered off, waiting for
+ * PSCI CPU_ON. Used at boot and on every guest reset.
+ */
+int arm64_vcpu_reset(struct arm64_vm *vm, struct arm64_vcpu *v, uint64_t pc, uint64_t fdt);
+
+/* arm64_vcpu_destroy - unmap kvm_run and close the vCPU. */
+void arm64_vcpu_destroy(struct arm64_vm *vm, struct arm64_vcpu *v);
+
+/* arm64_vcpu_pc - the vCPU's PC for messages (0 when it cannot be read). */
+uint64_t arm64_vcpu_pc(struct arm64_vcpu *v);
+
+/*
+ * arm64_vcpu_inject_dabt - answer an access KVM cannot decode (no valid
+ * syndrome) with an external data abort at the guest. Returns 0 or -errno.
+ */
+int arm64_vcpu_inject_dabt(struct arm64_vcpu *v);
+
+/*
+ * arm64_counter_zero - make the guest's virtual (and, where the host can,
+ * physical) counter read about zero now. vCPUs must not be running.
+ */
+int arm64_counter_zero(struct arm64_vm *vm, struct arm64_vcpu *vcpu0);
+
+/*
+ * arm64_irq_line_init - an irq_line that drives GIC SPI spi of vm through
+ * KVM_IRQ_LINE (level semantics).
+ */
+void arm64_irq_line_init(struct irq_line *line, struct arm64_vm *vm, unsigned int spi);
+
+/*
+ * arm64_irq_line_init_edge - an irq_line whose irq_pulse() sends an edge on
+ * GIC SPI spi through an irqfd (after arm64_gic_init). Returns a status.
+ */
+int arm64_irq_line_init_edge(struct irq_line *line, struct arm64_vm *vm, unsigned int spi);
+
+/* arm64_irq_line_release - unbind and close an edge line's irqfd. */
+void arm64_irq_line_release(struct irq_line *line, struct arm64_vm *vm);
+
+/*
+ * arm64_ioeventfd - bind (assign) or unbind eventfd fd to guest writes of
+ * len bytes with value datamatch at addr. Returns 0 or -errno.
+ */
+int arm64_ioeventfd(struct arm64_vm *vm, uint64_t addr, uint32_t len, uint32_t datamatch, int fd,
+		    bool assign);
+
+/* arm64_exit_name - printable name of a KVM exit reason. */
+const char *arm64_exit_name(uint32_t reason);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef VMM_CONFIG_H
+#define VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Everything `vmm run` was asked to do, parsed and checked for syntax before
+ * /dev/kvm is opened. Checks that need the host (its IPA limit, its vCPU
+ * limit, its GIC) come later and name the option they refuse.
+ */
+enum irqchip_kind {
+	IRQCHIP_AUTO,
+	IRQCHIP_GICV3,
+	IRQCHIP_GICV3_ITS,
+	IRQCHIP_GICV2,
+};
+
+enum reboot_policy {
+	REBOOT_RESTART, /* --reboot reboot: a guest reset boots it again */
+	REBOOT_EXIT,    /* --reboot exit: a guest reset ends vmm (VMM_GUEST_RESET) */
+};
+
+#define CONFIG_DEFAULT_MEM (256ULL << 20)
+#define CONFIG_MAX_CPUS 512 /* KVM's own arm64 limit; the host may allow fewer */
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *params;      /* user's --params, NULL when not given */
+	const char *dtb_dump;
+	uint64_t mem;            /* bytes */
+	unsigned int cpus;
+	unsigned int ipa_bits;   /* 0: computed from the memory map */
+	enum irqchip_kind irqchip;
+	enum reboot_policy reboot;
+	int verbose;
+};
+
+/*
+ * config_parse_run - parse the arguments of `vmm run` (argv[0] is "run") into
+ * cfg, with defaults for whatever is not given. On a bad option or value it
+ * prints one line naming the option and the cause and returns VMM_ERR_USAGE
+ * (VMM_ERR_HOST for --cpus above KVM's own limit of CONFIG_MAX_CPUS);
+ * returns 0 on success, or -1 when --help was printed (exit 0). May be
+ * called more than once (getopt is reset).
+ */
+int config_parse_run(struct vm_config *cfg, int argc, char **argv);
+
+/*
+ * config_parse_size - parse a memory size: a number of MiB, or a number with
+ * a K, M, G or T suffix (powers of 1024, optional trailing "iB"/"B"). Returns
+ * 0 and sets *out, or -1 for junk, zero, or overflow.
+ */
+int config_parse_size(const char *s, uint64_t *out);
+
+/* config_format_size - "256M", "1G", "1536K" ...: the shortest exact form. */
+const char *config_format_size(uint64_t bytes, char *buf, unsigned int len);
+
+/* config_irqchip_name - the --irqchip spelling of k. */
+const char *config_irqchip_name(enum irqchip_kind k);
+
+/* config_usage - the help text of `vmm run`, printed to stdout. */
+void config_usage(void);
+
+#endif

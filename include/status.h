@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef VMM_STATUS_H
+#define VMM_STATUS_H
+
+/*
+ * vmm's exit statuses. They are part of the interface (documented in
+ * man/vmm.1): scripts tell a guest that powered off from a guest that reset,
+ * crashed or panicked, and all of those from a problem of vmm's own.
+ *
+ * Setup functions return 0 on success or one of these (never 0) after
+ * printing one line that names the object and the cause.
+ */
+enum vmm_status {
+	VMM_OK = 0,             /* guest powered off (PSCI SYSTEM_OFF) */
+	VMM_ERR_INTERNAL = 1,   /* vmm failed at run time (an ioctl, a thread) */
+	VMM_ERR_USAGE = 2,      /* bad command line: option, value, combination */
+	VMM_ERR_INPUT = 3,      /* a file given to vmm: missing, unreadable, malformed, too big */
+	VMM_ERR_HOST = 4,       /* the host cannot do it: no /dev/kvm, capability, limit */
+	VMM_GUEST_RESET = 5,    /* guest reset and --reboot exit was given */
+	VMM_GUEST_CRASH = 6,    /* a vCPU stopped in a way vmm cannot continue from */
+	VMM_GUEST_PANIC = 7,    /* reserved: guest kernel panic detected */
+	VMM_TIMEOUT = 8,        /* reserved: --timeout expired */
+	VMM_USER_QUIT = 9,      /* the user quit with the console escape (Ctrl-A x) */
+	/* 128 + N: vmm ended because of signal N (SIGINT, SIGTERM, SIGHUP) */
+};
+
+#endif

@@ -1,0 +1,117 @@
+#!/bin/sh
+# mkhost.sh OUT.cpio.gz KVER PAYLOAD_DIR: initramfs for the emulated arm64
+# host that runs vmm under (nested) KVM.
+#   KVER         a kernel fetched by fetch.sh host: "6.12", "6.1" (the cache
+#                directory) or its full release name
+#   PAYLOAD_DIR  copied to /payload; its run.sh is run by /init
+# The archive holds busybox (with applet links), the network modules the
+# tests will need (decompressed, with their dependencies, in load order),
+# and an /init that mounts the usual file systems, loads the modules, prints
+# the kernel's KVM mode line as "RIG host-mode: ...", runs the payload and
+# powers the machine off.
+set -eu
+[ $# -eq 3 ] || { echo "usage: $0 OUT.cpio.gz KVER PAYLOAD_DIR" >&2; exit 2; }
+out=$1 want=$2 payload=$3
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${VMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmm}
+hostdir=$cache/host
+
+die() { echo "mkhost: $*" >&2; exit 1; }
+
+[ -d "$payload" ] || die "$payload: not a directory"
+[ -f "$payload/run.sh" ] || die "$payload/run.sh: missing"
+"$here/fetch.sh" host
+
+kdir=
+if [ -f "$hostdir/$want/.done" ]; then
+	kdir=$hostdir/$want
+else
+	for d in "$hostdir"/*/; do
+		[ -f "$d/kver" ] && [ "$(cat "$d/kver")" = "$want" ] && kdir=${d%/}
+	done
+fi
+[ -n "$kdir" ] || die "kernel $want: not in $hostdir (known: $(cat "$hostdir"/*/kver 2>/dev/null | tr '\n' ' '))"
+kver=$(cat "$kdir/kver")
+moddir=$kdir/lib/modules/$kver
+
+# Wanted modules; anything this kernel lacks (or has built in) is skipped.
+modules=${RIG_MODULES:-"tun tap vhost vhost_net failover net_failover virtio_net"}
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" \
+	"$stage/etc" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" \
+	"$stage/root" "$stage/lib/modules" "$stage/payload"
+cp "$hostdir/busybox" "$stage/bin/busybox"
+
+# Applet links from the native busybox when it is the same build (the arm64
+# one cannot run here); else /init installs them at boot.
+ver() { grep -a -o -m1 'BusyBox v[^ ]* ([^)]*)' "$1" 2>/dev/null | head -n1; }
+native=$(command -v busybox || true)
+if [ -n "$native" ] && [ "$(ver "$native")" = "$(ver "$hostdir/busybox")" ]; then
+	for a in $("$native" --list-full); do
+		[ -e "$stage/$a" ] || ln -s /bin/busybox "$stage/$a"
+	done
+else
+	ln -s busybox "$stage/bin/sh"
+fi
+
+# --- modules: resolve "depends=" from each module's .modinfo, deps first --
+modfile() { # NAME -> path of NAME.ko[.xz] (module names use _ , files may use -)
+	alt=$(echo "$1" | tr _ -)
+	find "$moddir/kernel" \( -name "$1.ko" -o -name "$1.ko.xz" \
+		-o -name "$alt.ko" -o -name "$alt.ko.xz" \) 2>/dev/null | head -n1
+}
+modcat() { case $1 in *.xz) xz -dc "$1" ;; *) cat "$1" ;; esac; }
+order=$stage/etc/modules.order
+: >"$order"
+add_module() {
+	grep -qx "$1" "$order" && return 0
+	f=$(modfile "$1")
+	[ -n "$f" ] || return 0 # built in or absent
+	deps=$(modcat "$f" | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n1 | tr ',' ' ')
+	for d in $deps; do add_module "$d"; done
+	# f is reassigned in the recursion: look it up again.
+	f=$(modfile "$1")
+	modcat "$f" >"$stage/lib/modules/$1.ko"
+	echo "$1" >>"$order"
+}
+for m in $modules; do add_module "$m"; done
+
+cp -R "$payload"/. "$stage/payload/"
+
+cat >"$stage/init" <<'EOF'
+#!/bin/sh
+# Emulated-host init (written by tests/rig/mkhost.sh). No set -e: whatever
+# fails, the machine must end with a power-off so QEMU exits.
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH
+[ -e /bin/mount ] || /bin/busybox --install -s 2>/dev/null
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+exec </dev/console >/dev/console 2>&1
+echo "RIG init uptime=$(cut -d' ' -f1 /proc/uptime) kernel=$(uname -r)"
+for m in $(cat /etc/modules.order); do
+	insmod "/lib/modules/$m.ko" >/dev/null 2>&1 || echo "RIG insmod $m failed"
+done
+# The mode line, e.g. "kvm [1]: VHE mode initialized successfully"; the
+# other kvm lines follow for the log.
+mode=$(dmesg | grep -i 'kvm \[' | grep -i 'mode initialized' | head -n1 | sed 's/^\[[^]]*\] *//')
+echo "RIG host-mode: ${mode:-none}"
+dmesg | grep -i 'kvm \[' | sed 's/^\[[^]]*\] */RIG kvm: /'
+if [ -c /dev/kvm ]; then echo "RIG dev-kvm: yes"; else echo "RIG dev-kvm: no"; fi
+echo "RIG cpus=$(nproc) memtotal_kb=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
+cd /payload && sh /payload/run.sh
+echo "RIG payload-status: $?"
+echo "RIG done"
+poweroff -f
+EOF
+chmod 0755 "$stage/init"
+
+mkdir -p "$(dirname "$out")"
+find "$stage" -exec touch -h -d @0 {} +
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -6n >"$out.tmp"
+mv "$out.tmp" "$out"

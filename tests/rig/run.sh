@@ -1,0 +1,153 @@
+#!/bin/sh
+# run.sh [MODE...]: the integration rig. Boots an emulated arm64 host under
+# qemu-system-aarch64 (TCG, EL2) once per MODE and runs tests/rig/cases.sh
+# there: the static build/aarch64/vmm booting the minimal guest kernel under
+# the host's real KVM.
+#
+#   MODE    6.12-vhe 6.12-nvhe 6.12-protected 6.1-vhe 6.1-nvhe (default: all)
+#   RIG_VMM=FILE           test this aarch64 vmm (default build/aarch64/vmm)
+#   RIG_CASES="case ..."   run only these cases (names as in cases.sh)
+#   RIG_TIMEOUT=SECS       limit for one host boot (default 900)
+#   RIG_VERBOSE=1          put vmm's output of passing cases in the log too
+#                          (failing cases always show its last lines)
+#
+# Prints "PASS <mode>/<case>" / "FAIL <mode>/<case>: <reason>" as they come,
+# then "rig: N passed, N failed". Console logs: build/rig/<mode>.log.
+# Exit status 0 only if nothing failed and at least one case ran.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cd "$top"
+out=build/rig
+timeout_s=${RIG_TIMEOUT:-900}
+all_modes="6.12-vhe 6.12-nvhe 6.12-protected 6.1-vhe 6.1-nvhe"
+
+die() { echo "rig: $*" >&2; exit 1; }
+
+# shellcheck disable=SC2086 # a word list
+[ $# -gt 0 ] || set -- $all_modes
+for m in "$@"; do
+	case " $all_modes " in
+	*" $m "*) ;;
+	*) echo "rig: unknown mode '$m' (modes: $all_modes)" >&2; exit 2 ;;
+	esac
+done
+
+vmm=${RIG_VMM:-build/aarch64/vmm}
+[ -f "$vmm" ] || die "$vmm not found: build it first with 'make cross' (or run 'make rig')"
+file_type=$(od -An -tx1 -j18 -N2 "$vmm" | tr -d ' \n')
+[ "$file_type" = b700 ] || die "$vmm is not an aarch64 ELF binary"
+command -v qemu-system-aarch64 >/dev/null ||
+	die "qemu-system-aarch64 not found (apt-get install qemu-system-arm)"
+
+mkdir -p "$out"
+"$here/fetch.sh" host
+image=$(guest/build-kernel.sh) || die "guest kernel build failed (guest/build-kernel.sh)"
+TOOLS_DIR=$out/tools guest/mkinitramfs.sh "$out/guest-initrd.cpio.gz"
+
+# The payload is the same for every mode; the host initramfs differs only
+# by kernel (its modules), so each is built once.
+payload=$out/payload
+rm -rf "$payload"
+mkdir -p "$payload"
+cp "$vmm" "$payload/vmm"
+cp "$image" "$payload/Image"
+cp "$out/guest-initrd.cpio.gz" "$payload/initrd.cpio.gz"
+cp "$out/tools/counter" "$payload/counter"
+cp "$here/cases.sh" "$payload/run.sh"
+chmod 0755 "$payload/vmm" "$payload/counter" "$payload/run.sh"
+case ${RIG_CASES:-} in *[!a-z0-9\ -]*) die "RIG_CASES: case names are [a-z0-9-]" ;; esac
+case ${RIG_VERBOSE:-0} in 0 | 1) ;; *) die "RIG_VERBOSE: 0 or 1" ;; esac
+printf "RIG_CASES='%s'\nRIG_VERBOSE=%s\n" "${RIG_CASES:-}" "${RIG_VERBOSE:-0}" >"$payload/rig.conf"
+
+passed=0 failed=0 ran=0 built=
+for mode in "$@"; do
+	kernel=${mode%%-*}
+	kmode=${mode#*-}
+	case $kmode in
+	vhe) extra='' want=VHE ;;
+	nvhe) extra=kvm-arm.mode=nvhe want=nVHE ;;
+	protected) extra=kvm-arm.mode=protected want=protected ;;
+	esac
+	hostcpio=$out/host-$kernel.cpio.gz
+	case " $built " in
+	*" $kernel "*) ;;
+	*) "$here/mkhost.sh" "$hostcpio" "$kernel" "$payload"; built="$built $kernel" ;;
+	esac
+	vmlinuz=${VMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmm}/host/$kernel/vmlinuz
+	log=$out/$mode.log
+	counts=$out/$mode.counts
+	rcfile=$out/$mode.qemu-status
+	rm -f "$counts" "$rcfile"
+	t0=$(date +%s)
+	# QEMU's exit status goes through a file: a pipeline only reports its
+	# last command's. awk strips the serial line's \r, keeps the whole log
+	# and prints results as they arrive.
+	{
+		set +e
+		timeout -k 10 "$timeout_s" qemu-system-aarch64 \
+			-M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 3072 \
+			-nographic -no-reboot -nic none \
+			-kernel "$vmlinuz" -initrd "$hostcpio" \
+			-append "console=ttyAMA0 quiet panic=-1 $extra" </dev/null 2>&1
+		echo $? >"$rcfile"
+	} | awk -v mode="$mode" -v want="$want" -v logf="$log" -v counts="$counts" '
+		function say(s) { print s; fflush() }
+		function classify(l) {
+			l = tolower(l)
+			if (l ~ /protected/) return "protected"
+			if (l ~ /nvhe mode|hyp mode/) return "nVHE"
+			if (l ~ /vhe mode/) return "VHE"
+			return "unknown"
+		}
+		BEGIN { p = f = n = hm = done = 0; printf "" > logf }
+		{
+			gsub(/\r/, "")
+			print > logf
+		}
+		/^RIG host-mode: / {
+			hm = 1
+			line = substr($0, 16)
+			got = classify(line)
+			if (got == want) { say("PASS " mode "/host-mode"); p++ }
+			else { say("FAIL " mode "/host-mode: want " want ", kernel says \"" line "\""); f++ }
+			next
+		}
+		/^RIG dev-kvm: / {
+			if ($3 == "yes") { say("PASS " mode "/dev-kvm"); p++ }
+			else { say("FAIL " mode "/dev-kvm: /dev/kvm missing in the host"); f++ }
+			next
+		}
+		/^RIG init uptime=/ { split($3, a, "="); boot = a[2]; next }
+		/^RIG done/ { done = 1; next }
+		/^PASS [^ ]+$/ { say("PASS " mode "/" $2); p++; n++; next }
+		/^FAIL [^ :]+: / { sub(/^FAIL /, ""); say("FAIL " mode "/" $0); f++; n++; next }
+		END {
+			if (!hm) { say("FAIL " mode "/host-mode: no \"RIG host-mode\" line (host never reached /init)"); f++ }
+			print p, f, n, done, (boot == "" ? "?" : boot) > counts
+			close(counts)
+		}'
+	secs=$(($(date +%s) - t0))
+	qrc=$(cat "$rcfile" 2>/dev/null || echo '?')
+	read -r p f n fin boot <"$counts"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	ran=$((ran + n))
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		echo "FAIL $mode/rig: timed out after ${timeout_s}s (log: $log)"
+		failed=$((failed + 1))
+	elif [ "$fin" != 1 ]; then
+		echo "FAIL $mode/rig: host stopped before the payload finished, qemu status $qrc, last line: $(grep -v '^$' "$log" | tail -n1 | cut -c1-200) (log: $log)"
+		failed=$((failed + 1))
+	elif [ "$n" = 0 ]; then
+		echo "FAIL $mode/rig: no case ran (log: $log)"
+		failed=$((failed + 1))
+	fi
+	rm -f "$counts" "$rcfile"
+	echo "rig: $mode took ${secs}s (host /init at ${boot}s of its uptime)"
+done
+
+[ "$ran" -gt 0 ] || { [ "$failed" -gt 0 ] || failed=1; echo "rig: no case ran"; }
+echo "rig: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for `vmm run` option parsing and memory sizes (vmm/config.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "status.h"
+#include "unit.h"
+
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+
+/*
+ * Run config_parse_run on {"run", args..., NULL}. getopt_long permutes the
+ * argv array (not the strings), so it gets a private copy of the pointers;
+ * the strings are literals and outlive the call, as cfg's pointers need.
+ */
+static int parse_argv(struct vm_config *cfg, const char **args)
+{
+	char *argv[64];
+	int argc = 0;
+
+	while (args[argc]) {
+		assert_true(argc < 63);
+		argv[argc] = (char *)args[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	return config_parse_run(cfg, argc, argv);
+}
+
+#define ARGS(...) ((const char *[]){ "run", __VA_ARGS__, NULL })
+
+/* Parse while capturing stderr into cap. */
+static int parse_capture(struct vm_config *cfg, const char **args, struct unit_capture *cap)
+{
+	int r;
+
+	unit_capture_begin(cap, 2);
+	r = parse_argv(cfg, args);
+	unit_capture_end(cap);
+	return r;
+}
+
+/* A parse that must succeed silently. */
+static void parse_ok(struct vm_config *cfg, const char **args)
+{
+	struct unit_capture cap;
+
+	assert_int_equal(parse_capture(cfg, args, &cap), 0);
+	assert_string_equal(cap.text, "");
+}
+
+/* A parse that must fail with status, printing one line starting "vmm: prefix". */
+static void parse_fail(const char **args, int status, const char *prefix)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	assert_int_equal(parse_capture(&cfg, args, &cap), status);
+	unit_assert_one_line_prefix(cap.text, prefix);
+}
+
+/* --- defaults and each option ------------------------------------------ */
+
+static void test_defaults(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	memset(&cfg, 0xa5, sizeof(cfg));
+	parse_ok(&cfg, ARGS("--kernel", "Image"));
+	assert_string_equal(cfg.kernel, "Image");
+	assert_null(cfg.initrd);
+	assert_null(cfg.params);
+	assert_null(cfg.dtb_dump);
+	assert_int_equal(cfg.mem, 256 * MiB);
+	assert_int_equal(cfg.mem, CONFIG_DEFAULT_MEM);
+	assert_int_equal(cfg.cpus, 1);
+	assert_int_equal(cfg.ipa_bits, 0);
+	assert_int_equal(cfg.irqchip, IRQCHIP_AUTO);
+	assert_int_equal(cfg.reboot, REBOOT_RESTART);
+	assert_int_equal(cfg.verbose, 0);
+}
+
+static void test_long_options(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	parse_ok(&cfg, ARGS("--kernel", "K", "--initrd", "I", "--params", "quiet loglevel=3",
+			    "--cpus", "4", "--mem", "1G", "--ipa-bits", "40", "--irqchip",
+			    "gicv3-its", "--reboot", "exit", "--dtb-dump", "out.dtb", "--verbose",
+			    "--verbose"));
+	assert_string_equal(cfg.kernel, "K");
+	assert_string_equal(cfg.initrd, "I");
+	assert_string_equal(cfg.params, "quiet loglevel=3");
+	assert_int_equal(cfg.cpus, 4);
+	assert_int_equal(cfg.mem, GiB);
+	assert_int_equal(cfg.ipa_bits, 40);
+	assert_int_equal(cfg.irqchip, IRQCHIP_GICV3_ITS);
+	assert_int_equal(cfg.reboot, REBOOT_EXIT);
+	assert_string_equal(cfg.dtb_dump, "out.dtb");
+	assert_int_equal(cfg.verbose, 2);
+}
+
+static void test_long_options_equals(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	parse_ok(&cfg, ARGS("--kernel=K", "--cpus=3", "--mem=512M", "--irqchip=gicv2",
+			    "--reboot=reboot", "--initrd=I", "--params=p"));
+	assert_string_equal(cfg.kernel, "K");
+	assert_string_equal(cfg.initrd, "I");
+	assert_string_equal(cfg.params, "p");
+	assert_int_equal(cfg.cpus, 3);
+	assert_int_equal(cfg.mem, 512 * MiB);
+	assert_int_equal(cfg.irqchip, IRQCHIP_GICV2);
+	assert_int_equal(cfg.reboot, REBOOT_RESTART);
+}
+
+static void test_short_options(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	parse_ok(&cfg, ARGS("-k", "K", "-i", "I", "-p", "P", "-c", "8", "-m", "2G", "-v"));
+	assert_string_equal(cfg.kernel, "K");
+	assert_string_equal(cfg.initrd, "I");
+	assert_string_equal(cfg.params, "P");
+	assert_int_equal(cfg.cpus, 8);
+	assert_int_equal(cfg.mem, 2 * GiB);
+	assert_int_equal(cfg.verbose, 1);
+
+	/* Values attached to the letter, and grouped flags. */
+	parse_ok(&cfg, ARGS("-kK2", "-c2", "-m64", "-vv"));
+	assert_string_equal(cfg.kernel, "K2");
+	assert_int_equal(cfg.cpus, 2);
+	assert_int_equal(cfg.mem, 64 * MiB);
+	assert_int_equal(cfg.verbose, 2);
+}
+
+static void test_irqchip_values(void **state)
+{
+	static const struct {
+		const char *name;
+		enum irqchip_kind kind;
+	} t[] = {
+		{ "auto", IRQCHIP_AUTO },
+		{ "gicv3", IRQCHIP_GICV3 },
+		{ "gicv3-its", IRQCHIP_GICV3_ITS },
+		{ "gicv2", IRQCHIP_GICV2 },
+	};
+	struct vm_config cfg;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		parse_ok(&cfg, ARGS("--kernel", "K", "--irqchip", t[i].name));
+		assert_int_equal(cfg.irqchip, t[i].kind);
+		assert_string_equal(config_irqchip_name(t[i].kind), t[i].name);
+	}
+}
+
+static void test_reboot_values(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	parse_ok(&cfg, ARGS("--kernel", "K", "--reboot", "exit"));
+	assert_int_equal(cfg.reboot, REBOOT_EXIT);
+	parse_ok(&cfg, ARGS("--kernel", "K", "--reboot", "reboot"));
+	assert_int_equal(cfg.reboot, REBOOT_RESTART);
+}
+
+static void test_cpus_limits(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	parse_ok(&cfg, ARGS("--kernel", "K", "--cpus", "1"));
+	assert_int_equal(cfg.cpus, 1);
+	parse_ok(&cfg, ARGS("--kernel", "K", "--cpus", "512"));
+	assert_int_equal(cfg.cpus, CONFIG_MAX_CPUS);
+	parse_fail(ARGS("--kernel", "K", "--cpus", "513"), VMM_ERR_HOST, "--cpus 513: ");
+}
+
+static void test_ipa_bits_values(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	parse_ok(&cfg, ARGS("--kernel", "K", "--ipa-bits", "0"));
+	assert_int_equal(cfg.ipa_bits, 0);
+	parse_ok(&cfg, ARGS("--kernel", "K", "--ipa-bits", "64"));
+	assert_int_equal(cfg.ipa_bits, 64);
+	parse_fail(ARGS("--kernel", "K", "--ipa-bits", "65"), VMM_ERR_USAGE, "--ipa-bits 65: ");
+	parse_fail(ARGS("--kernel", "K", "--ipa-bits", "-1"), VMM_ERR_USAGE, "--ipa-bits -1: ");
+	parse_fail(ARGS("--kernel", "K", "--ipa-bits", "40x"), VMM_ERR_USAGE, "--ipa-bits 40x: ");
+}
+
+/* --- sizes ------------------------------------------------------------ */
+
+static void test_mem_sizes(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t bytes;
+	} t[] = {
+		{ "256", 256 * MiB },
+		{ "256M", 256 * MiB },
+		{ "256m", 256 * MiB },
+		{ "256MiB", 256 * MiB },
+		{ "256MB", 256 * MiB },
+		{ "1G", GiB },
+		{ "1GiB", GiB },
+		{ "1g", GiB },
+		{ "512K", 512ULL << 10 },
+		{ "512k", 512ULL << 10 },
+		{ "2T", 2ULL << 40 },
+		{ "16777215T", ((1ULL << 24) - 1) << 40 },
+	};
+	struct vm_config cfg;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint64_t v = 0;
+
+		assert_int_equal(config_parse_size(t[i].s, &v), 0);
+		assert_int_equal(v, t[i].bytes);
+		parse_ok(&cfg, ARGS("--kernel", "K", "--mem", t[i].s));
+		assert_int_equal(cfg.mem, t[i].bytes);
+	}
+}
+
+static void test_parse_size_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"0", "0M", "abc", "10Q", "", " 256", "-1", "+1", "1.5G", "0x100", "256B", "1Gi",
+		"1GB2", "1 G", "M",
+		"99999999999999999999G",      /* strtoull overflow */
+		"18446744073709551615",       /* fits 64 bits, not once shifted to MiB */
+		"16777216T",                  /* exactly 2^64 */
+		"17179869184G",               /* exactly 2^64 */
+	};
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(config_parse_size(NULL, &(uint64_t){ 0 }), -1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t v = 42;
+
+		if (config_parse_size(bad[i], &v) != -1)
+			fail_msg("config_parse_size(\"%s\") accepted: %llu", bad[i],
+				 (unsigned long long)v);
+		assert_int_equal(v, 42); /* untouched */
+	}
+}
+
+static void test_format_size(void **state)
+{
+	static const struct {
+		uint64_t bytes;
+		const char *s;
+	} t[] = {
+		{ 256 * MiB, "256M" },
+		{ GiB, "1G" },
+		{ 1536ULL << 10, "1536K" },
+		{ 3 * GiB / 2, "1536M" },
+		{ 2ULL << 40, "2T" },
+		{ 1ULL << 10, "1K" },
+		{ 1024ULL << 40, "1024T" },
+		{ 100, "100B" },
+		{ 0, "0B" },
+	};
+	unsigned int i;
+	char buf[32];
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_string_equal(config_format_size(t[i].bytes, buf, sizeof(buf)), t[i].s);
+	/* The result is the caller's buffer. */
+	assert_ptr_equal(config_format_size(GiB, buf, sizeof(buf)), buf);
+}
+
+static void test_format_size_round_trip(void **state)
+{
+	static const uint64_t sizes[] = {
+		1ULL << 10, 4ULL << 10, 1536ULL << 10, MiB, 3 * MiB, 256 * MiB, 1023 * MiB,
+		GiB, 5 * GiB / 2, 7 * GiB, 1ULL << 40, (3ULL << 40) + (1ULL << 10),
+		((1ULL << 24) - 1) << 40,
+	};
+	unsigned int i;
+	char buf[32];
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t back = 0;
+
+		config_format_size(sizes[i], buf, sizeof(buf));
+		assert_int_equal(config_parse_size(buf, &back), 0);
+		assert_int_equal(back, sizes[i]);
+	}
+}
+
+/* --- bad command lines ------------------------------------------------- */
+
+static void test_bad_mem(void **state)
+{
+	(void)state;
+	parse_fail(ARGS("--kernel", "K", "--mem", "0"), VMM_ERR_USAGE, "--mem 0: ");
+	parse_fail(ARGS("--kernel", "K", "--mem", "abc"), VMM_ERR_USAGE, "--mem abc: ");
+	parse_fail(ARGS("--kernel", "K", "--mem", "10Q"), VMM_ERR_USAGE, "--mem 10Q: ");
+	parse_fail(ARGS("--kernel", "K", "--mem", "99999999999999999999G"), VMM_ERR_USAGE,
+		   "--mem 99999999999999999999G: ");
+	parse_fail(ARGS("--kernel", "K", "-m", "0"), VMM_ERR_USAGE, "--mem 0: ");
+}
+
+static void test_bad_mem_message(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--mem", "abc"), &cap),
+			 VMM_ERR_USAGE);
+	unit_assert_one_line_prefix(cap.text, "--mem abc: expected a size above zero");
+}
+
+static void test_bad_cpus(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	parse_fail(ARGS("--kernel", "K", "--cpus", "0"), VMM_ERR_USAGE, "--cpus 0: ");
+	parse_fail(ARGS("--kernel", "K", "--cpus", "x"), VMM_ERR_USAGE, "--cpus x: ");
+	parse_fail(ARGS("--kernel", "K", "--cpus", "-2"), VMM_ERR_USAGE, "--cpus -2: ");
+	parse_fail(ARGS("--kernel", "K", "--cpus", "4x"), VMM_ERR_USAGE, "--cpus 4x: ");
+	parse_fail(ARGS("--kernel", "K", "-c", "0"), VMM_ERR_USAGE, "--cpus 0: ");
+
+	/* Above what KVM could ever do: the host's limit, not a syntax error. */
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--cpus", "100000"), &cap),
+			 VMM_ERR_HOST);
+	unit_assert_one_line(cap.text, "--cpus 100000: more than KVM's limit of 512 vCPUs");
+}
+
+static void test_bad_irqchip(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--irqchip", "gicv4"), &cap),
+			 VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text,
+			     "--irqchip gicv4: expected auto, gicv3, gicv3-its or gicv2");
+	parse_fail(ARGS("--kernel", "K", "--irqchip", "GICv3"), VMM_ERR_USAGE,
+		   "--irqchip GICv3: ");
+	parse_fail(ARGS("--kernel", "K", "--irqchip", ""), VMM_ERR_USAGE, "--irqchip : ");
+}
+
+static void test_bad_reboot(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--reboot", "maybe"), &cap),
+			 VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--reboot maybe: expected reboot or exit");
+}
+
+static void test_unknown_option(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--frobnicate"), &cap),
+			 VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--frobnicate: unknown option (see vmm run --help)");
+
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "-z"), &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "-z: unknown option (see vmm run --help)");
+}
+
+/*
+ * A flag that takes no value, given one: the message must name what the user
+ * typed. (glibc reports this as '?' with optopt set to the option's short
+ * letter, so a parser that trusts optopt blames "-v", which was never typed.)
+ */
+static void test_flag_given_value(void **state)
+{
+	(void)state;
+	parse_fail(ARGS("--kernel", "K", "--verbose=2"), VMM_ERR_USAGE, "--verbose");
+	parse_fail(ARGS("--kernel", "K", "--help=me"), VMM_ERR_USAGE, "--help");
+}
+
+static void test_missing_value(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel"), &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--kernel: missing value (see vmm run --help)");
+
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "-m"), &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "-m: missing value (see vmm run --help)");
+
+	parse_fail(ARGS("--kernel", "K", "--mem"), VMM_ERR_USAGE, "--mem: missing value");
+	parse_fail(ARGS("--kernel", "K", "--irqchip"), VMM_ERR_USAGE, "--irqchip: missing value");
+}
+
+static void test_stray_argument(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "rootfs.img"), &cap),
+			 VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "rootfs.img: unexpected argument (see vmm run --help)");
+
+	/* Before the options too (getopt permutes it to the end). */
+	parse_fail(ARGS("stray", "--kernel", "K"), VMM_ERR_USAGE, "stray: unexpected argument");
+}
+
+static void test_no_kernel(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	assert_int_equal(parse_capture(&cfg, ARGS("--mem", "1G"), &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "run: no kernel given (--kernel IMAGE)");
+
+	{
+		char *argv[] = { "run", NULL };
+
+		unit_capture_begin(&cap, 2);
+		assert_int_equal(config_parse_run(&cfg, 1, argv), VMM_ERR_USAGE);
+		unit_capture_end(&cap);
+		unit_assert_one_line(cap.text, "run: no kernel given (--kernel IMAGE)");
+	}
+}
+
+static void test_help(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture out, err;
+	int r;
+
+	(void)state;
+	unit_capture_begin(&err, 2);
+	unit_capture_begin(&out, 1);
+	r = parse_argv(&cfg, ARGS("--help"));
+	unit_capture_end(&out);
+	unit_capture_end(&err);
+	assert_int_equal(r, -1);
+	assert_string_equal(err.text, "");
+	assert_non_null(strstr(out.text, "usage: vmm run --kernel IMAGE"));
+	assert_non_null(strstr(out.text, "--irqchip"));
+
+	unit_capture_begin(&out, 1);
+	r = parse_argv(&cfg, ARGS("-h", "--kernel", "K"));
+	unit_capture_end(&out);
+	assert_int_equal(r, -1);
+	assert_non_null(strstr(out.text, "usage: vmm run"));
+}
+
+/* The last occurrence of an option wins (as with kvmtool's scripts). */
+static void test_last_wins(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	parse_ok(&cfg, ARGS("--kernel", "A", "--mem", "1G", "--kernel", "B", "-m", "128"));
+	assert_string_equal(cfg.kernel, "B");
+	assert_int_equal(cfg.mem, 128 * MiB);
+}
+
+/*
+ * Each call parses its own argv from scratch, whatever an earlier call left
+ * in getopt's state. An earlier failure inside a group of short options
+ * ("-vQx": Q unknown) leaves glibc's getopt pointing into that group; setting
+ * optind = 1 does not reset that, optind = 0 does.
+ */
+static void test_reparse_after_failed_group(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+	static char group[] = "-vQx";
+	char *argv1[] = { "run", group, "--kernel", "K", NULL };
+
+	(void)state;
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(config_parse_run(&cfg, 4, argv1), VMM_ERR_USAGE);
+	unit_capture_end(&cap);
+	unit_assert_one_line(cap.text, "-Q: unknown option (see vmm run --help)");
+
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "Image"), &cap), 0);
+	assert_string_equal(cap.text, "");
+	assert_string_equal(cfg.kernel, "Image");
+	assert_int_equal(cfg.verbose, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_long_options),
+		cmocka_unit_test(test_long_options_equals),
+		cmocka_unit_test(test_short_options),
+		cmocka_unit_test(test_irqchip_values),
+		cmocka_unit_test(test_reboot_values),
+		cmocka_unit_test(test_cpus_limits),
+		cmocka_unit_test(test_ipa_bits_values),
+		cmocka_unit_test(test_mem_sizes),
+		cmocka_unit_test(test_parse_size_rejects),
+		cmocka_unit_test(test_format_size),
+		cmocka_unit_test(test_format_size_round_trip),
+		cmocka_unit_test(test_bad_mem),
+		cmocka_unit_test(test_bad_mem_message),
+		cmocka_unit_test(test_bad_cpus),
+		cmocka_unit_test(test_bad_irqchip),
+		cmocka_unit_test(test_bad_reboot),
+		cmocka_unit_test(test_unknown_option),
+		cmocka_unit_test(test_flag_given_value),
+		cmocka_unit_test(test_missing_value),
+		cmocka_unit_test(test_stray_argument),
+		cmocka_unit_test(test_no_kernel),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_last_wins),
+		/* Last: when it fails it may leave getopt's state behind. */
+		cmocka_unit_test(test_reparse_after_failed_group),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The MMIO bus: a sorted table of device windows, searched without a lock. */
+#include <errno.h>
+#include <string.h>
+
+#include "bus.h"
+
+int bus_add(struct bus *bus, struct bus_dev *dev)
+{
+	int i;
+
+	if (!dev->size || dev->base + dev->size < dev->base)
+		return -EINVAL;
+	if (bus->n >= BUS_MAX_DEVS)
+		return -ENOSPC;
+	for (i = 0; i < bus->n; i++) {
+		const struct bus_dev *o = bus->devs[i];
+
+		if (dev->base < o->base + o->size && o->base < dev->base + dev->size)
+			return -EEXIST;
+	}
+	for (i = bus->n; i > 0 && bus->devs[i - 1]->base > dev->base; i--)
+		bus->devs[i] = bus->devs[i - 1];
+	bus->devs[i] = dev;
+	bus->n++;
+	return 0;
+}
+
+struct bus_dev *bus_find(const struct bus *bus, uint64_t addr)
+{
+	int lo = 0, hi = bus->n - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		struct bus_dev *d = bus->devs[mid];
+
+		if (addr < d->base)
+			hi = mid - 1;
+		else if (addr - d->base >= d->size)
+			lo = mid + 1;
+		else
+			return d;
+	}
+	return NULL;
+}
+
+bool bus_access(const struct bus *bus, uint64_t addr, void *data, uint32_t len, bool is_write)
+{
+	struct bus_dev *d = bus_find(bus, addr);
+	uint64_t off;
+
+	if (!d || !len)
+		return false;
+	off = addr - d->base;
+	if (len > d->size - off)
+		return false;
+	if (is_write) {
+		if (d->ops->write)
+			d->ops->write(d->opaque, off, data, len);
+	} else {
+		memset(data, 0, len);
+		if (d->ops->read)
+			d->ops->read(d->opaque, off, data, len);
+	}
+	return true;
+}

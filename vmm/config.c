@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Command line of `vmm run`: parsed into struct vm_config, syntax checked. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "status.h"
+
+enum {
+	OPT_IPA_BITS = 256,
+	OPT_IRQCHIP,
+	OPT_REBOOT,
+	OPT_DTB_DUMP,
+};
+
+static const struct option run_options[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "params", required_argument, NULL, 'p' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "mem", required_argument, NULL, 'm' },
+	{ "ipa-bits", required_argument, NULL, OPT_IPA_BITS },
+	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
+	{ "reboot", required_argument, NULL, OPT_REBOOT },
+	{ "dtb-dump", required_argument, NULL, OPT_DTB_DUMP },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *const irqchip_names[] = {
+	[IRQCHIP_AUTO] = "auto",
+	[IRQCHIP_GICV3] = "gicv3",
+	[IRQCHIP_GICV3_ITS] = "gicv3-its",
+	[IRQCHIP_GICV2] = "gicv2",
+};
+
+const char *config_irqchip_name(enum irqchip_kind k)
+{
+	return irqchip_names[k];
+}
+
+void config_usage(void)
+{
+	printf("usage: vmm run --kernel IMAGE [options]\n"
+	       "\n"
+	       "  -k, --kernel FILE      arm64 Linux Image to boot\n"
+	       "  -i, --initrd FILE      initial ramdisk\n"
+	       "  -p, --params ARGS      kernel command line (console=ttyS0 earlycon added\n"
+	       "                         unless ARGS has console=)\n"
+	       "  -c, --cpus N           vCPUs (default 1)\n"
+	       "  -m, --mem SIZE         guest RAM, MiB or with K/M/G suffix (default 256M)\n"
+	       "      --ipa-bits N       guest physical address size (default: what the\n"
+	       "                         memory map needs, at least 32)\n"
+	       "      --irqchip KIND     auto, gicv3, gicv3-its or gicv2 (default auto)\n"
+	       "      --reboot WHAT      on guest reset: reboot (default) or exit\n"
+	       "      --dtb-dump FILE    write the generated device tree to FILE\n"
+	       "  -v, --verbose          say more about what vmm does\n"
+	       "  -h, --help             this text\n"
+	       "\n"
+	       "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A. See vmm(1).\n");
+}
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v, shift = 20;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default:
+		return -1;
+	}
+	if (*end && strcmp(end, "iB") && strcmp(end, "B"))
+		return -1;
+	if (v == 0 || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+const char *config_format_size(uint64_t bytes, char *buf, unsigned int len)
+{
+	static const char units[] = "TGMK";
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned int shift = 40 - 10 * (unsigned int)i;
+
+		if (bytes && bytes % (1ULL << shift) == 0) {
+			snprintf(buf, len, "%" PRIu64 "%c", bytes >> shift, units[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%" PRIu64 "B", bytes);
+	return buf;
+}
+
+/* A decimal in [lo, hi] and nothing else; -1 otherwise. */
+static long parse_uint(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	return v;
+}
+
+static int lookup(const char *s, const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+static void config_defaults(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem = CONFIG_DEFAULT_MEM;
+	cfg->cpus = 1;
+	cfg->irqchip = IRQCHIP_AUTO;
+	cfg->reboot = REBOOT_RESTART;
+}
+
+int config_parse_run(struct vm_config *cfg, int argc, char **argv)
+{
+	static const char *const reboot_names[] = { "reboot", "exit" };
+	int c, v;
+	long n;
+
+	config_defaults(cfg);
+	optind = 0; /* 0, not 1: a full reset of getopt's state in glibc and musl */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:i:p:c:m:vh", run_options, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			cfg->kernel = optarg;
+			break;
+		case 'i':
+			cfg->initrd = optarg;
+			break;
+		case 'p':
+			cfg->params = optarg;
+			break;
+		case 'c':
+			n = parse_uint(optarg, 0, INT_MAX);
+			if (n < 1) {
+				log_error("--cpus %s: expected a number of vCPUs, at least 1", optarg);
+				return VMM_ERR_USAGE;
+			}
+			if (n > CONFIG_MAX_CPUS) {
+				log_error("--cpus %s: more than KVM's limit of %d vCPUs", optarg,
+					  CONFIG_MAX_CPUS);
+				return VMM_ERR_HOST;
+			}
+			cfg->cpus = (unsigned int)n;
+			break;
+		case 'm':
+			if (config_parse_size(optarg, &cfg->mem)) {
+				log_error("--mem %s: expected a size above zero in MiB or with a "
+					  "K, M, G or T suffix", optarg);
+				return VMM_ERR_USAGE;
+			}
+			break;
+		case OPT_IPA_BITS:
+			n = parse_uint(optarg, 0, 64);
+			if (n < 0) {
+				log_error("--ipa-bits %s: expected a number of bits", optarg);
+				return VMM_ERR_USAGE;
+			}
+			cfg->ipa_bits = (unsigned int)n;
+			break;
+		case OPT_IRQCHIP:
+			v = lookup(optarg, irqchip_names, 4);
+			if (v < 0) {
+				log_error("--irqchip %s: expected auto, gicv3, gicv3-its or gicv2", optarg);
+				return VMM_ERR_USAGE;
+			}
+			cfg->irqchip = (enum irqchip_kind)v;
+			break;
+		case OPT_REBOOT:
+			v = lookup(optarg, reboot_names, 2);
+			if (v < 0) {
+				log_error("--reboot %s: expected reboot or exit", optarg);
+				return VMM_ERR_USAGE;
+			}
+			cfg->reboot = (enum reboot_policy)v;
+			break;
+		case OPT_DTB_DUMP:
+			cfg->dtb_dump = optarg;
+			break;
+		case 'v':
+			cfg->verbose++;
+			break;
+		case 'h':
+			config_usage();
+			return -1;
+		case ':':
+			log_error("%s: missing value (see vmm run --help)", argv[optind - 1]);
+			return VMM_ERR_USAGE;
+		default:
+			if (!strncmp(argv[optind - 1], "--", 2) && strchr(argv[optind - 1], '='))
+				/* glibc reports "--verbose=2" as optopt 'v': name what was typed */
+				log_error("%.*s: takes no value (see vmm run --help)",
+					  (int)(strchr(argv[optind - 1], '=') - argv[optind - 1]),
+					  argv[optind - 1]);
+			else if (optopt)
+				log_error("-%c: unknown option (see vmm run --help)", optopt);
+			else
+				log_error("%s: unknown option (see vmm run --help)", argv[optind - 1]);
+			return VMM_ERR_USAGE;
+		}
+	}
+	if (optind < argc) {
+		log_error("%s: unexpected argument (see vmm run --help)", argv[optind]);
+		return VMM_ERR_USAGE;
+	}
+	if (!cfg->kernel) {
+		log_error("run: no kernel given (--kernel IMAGE)");
+		return VMM_ERR_USAGE;
+	}
+	return 0;
+}
