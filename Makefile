@@ -36,12 +36,19 @@ HDRS := $(wildcard include/*.h vmm/*.h devices/*.h arm64/*.h)
 NATIVE_DIR := build/native
 CROSS_DIR := build/aarch64
 NATIVE_CFLAGS := $(CFLAGS_COMMON) $(shell pkg-config --cflags liburing 2>/dev/null)
-NATIVE_LIBS := -lfdt $(shell pkg-config --libs liburing 2>/dev/null) -laio -lpthread
+NATIVE_LIBS := -lfdt $(shell pkg-config --libs liburing 2>/dev/null) -laio -lz -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 CROSS_CFLAGS := $(CFLAGS_COMMON) -I$(SYSROOT)/usr/include
 CROSS_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
-CROSS_LIBS := -lfdt -luring -laio -lpthread
+CROSS_LIBS := -lfdt -luring -laio -lz -lpthread
+
+# The initramfs built into vmm (vmm/builtin_initrd.S): made by
+# guest/mkbuiltin.sh from an arm64 busybox-static, by default the one
+# tests/rig/fetch.sh host puts in the cache (BUSYBOX=FILE to use another).
+# Only the vmm program links it: libvmmcore.a and the unit tests do not.
+BUSYBOX ?= $(VMM_CACHE)/host/busybox
+BUILTIN_DEPS := guest/mkbuiltin.sh guest/builtin/init $(BUSYBOX)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(NATIVE_DIR)/tests/%,$(UNIT_SRCS))
@@ -66,13 +73,32 @@ $(CROSS_DIR)/obj/%.o: %.c $(HDRS) | $(SYSROOT)/.done
 	@mkdir -p $(dir $@)
 	$(CROSS_CC) $(CROSS_CFLAGS) -c -o $@ $<
 
-$(CROSS_DIR)/vmm: $(patsubst %.c,$(CROSS_DIR)/obj/%.o,$(ALL_SRCS))
+$(VMM_CACHE)/host/busybox:
+	tests/rig/fetch.sh host
+
+$(CROSS_DIR)/builtin-initrd.cpio.gz: $(BUILTIN_DEPS)
+	guest/mkbuiltin.sh $@ $(BUSYBOX)
+
+$(CROSS_DIR)/obj/vmm/builtin_initrd.o: vmm/builtin_initrd.S $(CROSS_DIR)/builtin-initrd.cpio.gz
+	@mkdir -p $(dir $@)
+	$(CROSS_CC) -DBUILTIN_INITRD_FILE='"$(CROSS_DIR)/builtin-initrd.cpio.gz"' -c -o $@ $<
+
+$(CROSS_DIR)/vmm: $(patsubst %.c,$(CROSS_DIR)/obj/%.o,$(ALL_SRCS)) \
+		$(CROSS_DIR)/obj/vmm/builtin_initrd.o
 	$(CROSS_CC) $(CROSS_LDFLAGS) -o $@ $^ $(CROSS_LIBS)
 
 # --- native build on an arm64 host ----------------------------------------
 native-vmm: $(NATIVE_DIR)/vmm
 
-$(NATIVE_DIR)/vmm: $(patsubst %.c,$(NATIVE_DIR)/obj/%.o,$(ALL_SRCS))
+$(NATIVE_DIR)/builtin-initrd.cpio.gz: $(BUILTIN_DEPS)
+	guest/mkbuiltin.sh $@ $(BUSYBOX)
+
+$(NATIVE_DIR)/obj/vmm/builtin_initrd.o: vmm/builtin_initrd.S $(NATIVE_DIR)/builtin-initrd.cpio.gz
+	@mkdir -p $(dir $@)
+	$(CC) -DBUILTIN_INITRD_FILE='"$(NATIVE_DIR)/builtin-initrd.cpio.gz"' -c -o $@ $<
+
+$(NATIVE_DIR)/vmm: $(patsubst %.c,$(NATIVE_DIR)/obj/%.o,$(ALL_SRCS)) \
+		$(NATIVE_DIR)/obj/vmm/builtin_initrd.o
 	$(CC) -o $@ $^ $(NATIVE_LIBS)
 
 # --- native objects and unit tests ----------------------------------------

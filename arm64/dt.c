@@ -20,7 +20,6 @@
 #define PHANDLE_GPIO 4
 
 #define KEY_POWER 116
-#define GPIO_LINE_POWER 3
 
 struct dt_writer {
 	void *fdt;
@@ -238,6 +237,8 @@ static void dt_device(struct dt_writer *w, const struct dev_desc *d)
 		w_node_at(w, "serial", d->base);
 		w_str(w, "compatible", "ns16550a");
 		w_u32(w, "clock-frequency", 1843200);
+		w_u32(w, "reg-shift", 0);
+		w_u32(w, "reg-io-width", 1);
 		break;
 	case DEV_PL031:
 		w_node_at(w, "rtc", d->base);
@@ -255,6 +256,13 @@ static void dt_device(struct dt_writer *w, const struct dev_desc *d)
 		w_str(w, "compatible", "virtio,mmio");
 		w_prop(w, "dma-coherent", NULL, 0);
 		break;
+	case DEV_PVPANIC:
+		/* The guest writes here when it panics; no interrupt. */
+		w_node_at(w, "pvpanic", d->base);
+		w_str(w, "compatible", "qemu,pvpanic-mmio");
+		w_reg(w, d->base, d->size);
+		w_end(w);
+		return;
 	}
 	w_reg(w, d->base, d->size);
 	w_irq(w, d);
@@ -262,7 +270,7 @@ static void dt_device(struct dt_writer *w, const struct dev_desc *d)
 
 	if (d->kind == DEV_PL061) {
 		/* A power button on a GPIO line: how `vmm stop` asks for a shutdown. */
-		uint32_t gpios[3] = { PHANDLE_GPIO, GPIO_LINE_POWER, 0 };
+		uint32_t gpios[3] = { PHANDLE_GPIO, DT_GPIO_LINE_POWER, 0 };
 
 		w_begin(w, "gpio-keys");
 		w_str(w, "compatible", "gpio-keys");

@@ -12,6 +12,9 @@
  * The guest's flattened device tree, built with libfdt's sequential writer.
  * (Prefix dt_, not fdt_: libfdt owns that namespace.)
  */
+/* The PL061 line wired to the gpio-keys power button (active high). */
+#define DT_GPIO_LINE_POWER 3
+
 enum dt_gic {
 	DT_GIC_V2,
 	DT_GIC_V3,

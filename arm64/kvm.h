@@ -13,6 +13,14 @@
 
 struct kvm_run;
 
+/* The KVM capabilities vmm cannot run without (arm64_kvm_open checks them). */
+struct arm64_cap {
+	long cap;
+	const char *name;
+};
+#define ARM64_NR_REQUIRED_CAPS 7
+extern const struct arm64_cap arm64_required_caps[ARM64_NR_REQUIRED_CAPS];
+
 /*
  * What /dev/kvm offers, probed once before anything is created. Every
  * function here that fails prints one line naming the object and the cause
@@ -40,6 +48,9 @@ struct arm64_vm {
 	bool its;
 	int its_fd;
 	uint32_t psci_version;
+	uint64_t counter_offset;  /* KVM_ARM_SET_COUNTER_OFFSET's current value */
+	uint64_t paused_at;       /* host count when paused (offset hosts) */
+	uint64_t paused_cnt;      /* guest virtual count when paused (6.1) */
 };
 
 struct arm64_vcpu {
@@ -105,6 +116,16 @@ int arm64_vcpu_inject_dabt(struct arm64_vcpu *v);
  * physical) counter read about zero now. vCPUs must not be running.
  */
 int arm64_counter_zero(struct arm64_vm *vm, struct arm64_vcpu *vcpu0);
+
+/*
+ * arm64_counter_pause / arm64_counter_resume - around a pause (vCPUs
+ * stopped): on resume the guest's counters continue from where they
+ * stopped, as if no time had passed. 6.4+: the VM's counter offset moves on
+ * by the pause; 6.1: the virtual count is saved and written back (the
+ * physical counter cannot be offset there). Return a status.
+ */
+int arm64_counter_pause(struct arm64_vm *vm, struct arm64_vcpu *vcpu0);
+int arm64_counter_resume(struct arm64_vm *vm, struct arm64_vcpu *vcpu0);
 
 /*
  * arm64_irq_line_init - an irq_line that drives GIC SPI spi of vm through

@@ -13,6 +13,16 @@
 #include "log.h"
 #include "status.h"
 
+const struct arm64_cap arm64_required_caps[ARM64_NR_REQUIRED_CAPS] = {
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+	{ KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG" },
+	{ KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2" },
+	{ KVM_CAP_DEVICE_CTRL, "KVM_CAP_DEVICE_CTRL" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+	{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD" },
+	{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD" },
+};
+
 static int check_cap(const struct arm64_host *h, long cap)
 {
 	int r = ioctl(h->kvm_fd, KVM_CHECK_EXTENSION, cap);
@@ -22,18 +32,7 @@ static int check_cap(const struct arm64_host *h, long cap)
 
 int arm64_kvm_open(struct arm64_host *h, const char *path)
 {
-	static const struct {
-		long cap;
-		const char *name;
-	} required[] = {
-		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
-		{ KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG" },
-		{ KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2" },
-		{ KVM_CAP_DEVICE_CTRL, "KVM_CAP_DEVICE_CTRL" },
-		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
-		{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD" },
-		{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD" },
-	};
+	const struct arm64_cap *required = arm64_required_caps;
 	unsigned int i;
 	int r;
 
@@ -55,7 +54,7 @@ int arm64_kvm_open(struct arm64_host *h, const char *path)
 		log_error("%s: KVM API version %d, vmm needs %d", path, r, KVM_API_VERSION);
 		goto fail;
 	}
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+	for (i = 0; i < ARM64_NR_REQUIRED_CAPS; i++) {
 		if (!check_cap(h, required[i].cap)) {
 			log_error("%s: host KVM lacks %s, which vmm needs", path, required[i].name);
 			goto fail;
@@ -197,8 +196,16 @@ int arm64_counter_zero(struct arm64_vm *vm, struct arm64_vcpu *vcpu0)
 
 		__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(now));
 		off.counter_offset = now;
-		if (ioctl(vm->fd, KVM_ARM_SET_COUNTER_OFFSET, &off) == 0)
+		if (ioctl(vm->fd, KVM_ARM_SET_COUNTER_OFFSET, &off) == 0) {
+			uint64_t cnt = 0;
+
+			vm->counter_offset = now;
+			reg.addr = (uintptr_t)&cnt;
+			if (ioctl(vcpu0->fd, KVM_GET_ONE_REG, &reg) == 0)
+				log_info("guest counter: offset 0x%llx, virtual count now %llu",
+					 (unsigned long long)now, (unsigned long long)cnt);
 			return 0;
+		}
 		log_warn("KVM_ARM_SET_COUNTER_OFFSET: %s; falling back to TIMER_CNT",
 			 strerror(errno));
 	}
@@ -206,6 +213,47 @@ int arm64_counter_zero(struct arm64_vm *vm, struct arm64_vcpu *vcpu0)
 	if (ioctl(vcpu0->fd, KVM_SET_ONE_REG, &reg) < 0) {
 		log_errno("guest counter: KVM_SET_ONE_REG TIMER_CNT");
 		return VMM_ERR_HOST;
+	}
+	return 0;
+}
+
+int arm64_counter_pause(struct arm64_vm *vm, struct arm64_vcpu *vcpu0)
+{
+	struct kvm_one_reg reg = { .id = KVM_REG_ARM_TIMER_CNT, .addr = (uintptr_t)&vm->paused_cnt };
+
+	if (vm->host->counter_offset) {
+		__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(vm->paused_at));
+		return 0;
+	}
+	if (ioctl(vcpu0->fd, KVM_GET_ONE_REG, &reg) < 0) {
+		log_errno("pause: reading the guest counter");
+		return VMM_ERR_INTERNAL;
+	}
+	return 0;
+}
+
+int arm64_counter_resume(struct arm64_vm *vm, struct arm64_vcpu *vcpu0)
+{
+	struct kvm_one_reg reg = { .id = KVM_REG_ARM_TIMER_CNT, .addr = (uintptr_t)&vm->paused_cnt };
+
+	if (vm->host->counter_offset) {
+		/* Move the offset on by the pause: the guest sees no time pass. */
+		struct kvm_arm_counter_offset off = { 0 };
+		uint64_t now;
+
+		__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(now));
+		off.counter_offset = vm->counter_offset + (now - vm->paused_at);
+		if (ioctl(vm->fd, KVM_ARM_SET_COUNTER_OFFSET, &off) < 0) {
+			log_errno("resume: KVM_ARM_SET_COUNTER_OFFSET");
+			return VMM_ERR_INTERNAL;
+		}
+		vm->counter_offset = off.counter_offset;
+		return 0;
+	}
+	/* 6.1: the virtual count written back continues from where it stopped. */
+	if (ioctl(vcpu0->fd, KVM_SET_ONE_REG, &reg) < 0) {
+		log_errno("resume: writing the guest counter");
+		return VMM_ERR_INTERNAL;
 	}
 	return 0;
 }

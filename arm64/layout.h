@@ -19,9 +19,10 @@
  *   0x0c10_0000 +-----------------------------+
  *               | nothing                     |
  *   0x1000_0000 +-----------------------------+ LAYOUT_DEV_BASE
- *               | 16550 UART, PL031 RTC, PL061 GPIO: 4 KiB each
- *   0x1001_0000 | virtio-mmio transports, 4 KiB each, up to 64
- *   0x1005_0000 +-----------------------------+ LAYOUT_MMIO_END
+ *               | 16550 UART (4 KiB)
+ *   0x1008_0000 | PL031 RTC, PL061 GPIO, pvpanic: 4 KiB each
+ *   0x1010_0000 | virtio-mmio transports, 4 KiB each, up to 64
+ *   0x1014_0000 +-----------------------------+ LAYOUT_MMIO_END
  *               | nothing                     |
  *   0x8000_0000 +-----------------------------+ LAYOUT_RAM_BASE
  *               | kernel Image (text_offset from the base, image_size)
@@ -41,9 +42,11 @@
 #define LAYOUT_GIC_REDIST_PER_CPU 0x20000ULL
 #define LAYOUT_DEV_BASE 0x10000000ULL
 #define LAYOUT_UART (LAYOUT_DEV_BASE + 0x0000)
-#define LAYOUT_RTC (LAYOUT_DEV_BASE + 0x1000)
-#define LAYOUT_GPIO (LAYOUT_DEV_BASE + 0x2000)
-#define LAYOUT_VIRTIO_BASE (LAYOUT_DEV_BASE + 0x10000)
+#define LAYOUT_UART_SIZE 0x1000ULL
+#define LAYOUT_RTC (LAYOUT_DEV_BASE + 0x80000)
+#define LAYOUT_GPIO (LAYOUT_DEV_BASE + 0x81000)
+#define LAYOUT_PVPANIC (LAYOUT_DEV_BASE + 0x82000)
+#define LAYOUT_VIRTIO_BASE (LAYOUT_DEV_BASE + 0x100000)
 #define LAYOUT_VIRTIO_STRIDE 0x1000ULL
 #define LAYOUT_VIRTIO_MAX 64
 #define LAYOUT_MMIO_END (LAYOUT_VIRTIO_BASE + LAYOUT_VIRTIO_MAX * LAYOUT_VIRTIO_STRIDE)

@@ -13,17 +13,18 @@
  *   rtc-alarm  one per PL031; sleeps on the device's condition variable
  *              until an unmasked alarm is due, then latches RIS and raises
  *              the line. Holds the device lock except while asleep.
+ *              Takes no signals (dev_thread_start()).
  *   others     vCPU threads (bus callbacks) and whoever calls pl031_reset()
  *              take the device lock for the whole access.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "dev_thread.h"
 #include "pl031.h"
 
 #define PL031_DR 0x00
@@ -235,41 +236,6 @@ static void *pl031_thread(void *arg)
 	return NULL;
 }
 
-/* The thread takes no signals: they are for the threads that expect them. */
-static int pl031_start_thread(struct pl031 *rtc)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&rtc->thread, NULL, pl031_thread, rtc);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!rc)
-		pthread_setname_np(rtc->thread, "rtc-alarm");
-	return rc;
-}
-
-static int pl031_init_sync(struct pl031 *rtc)
-{
-	pthread_condattr_t attr;
-	int rc;
-
-	rc = pthread_mutex_init(&rtc->lock, NULL);
-	if (rc)
-		return rc;
-	rc = pthread_condattr_init(&attr);
-	if (!rc) {
-		rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-		if (!rc)
-			rc = pthread_cond_init(&rtc->wake, &attr);
-		pthread_condattr_destroy(&attr);
-	}
-	if (rc)
-		pthread_mutex_destroy(&rtc->lock);
-	return rc;
-}
-
 struct pl031 *pl031_new(struct irq_line *irq, pl031_clock_fn *clock, void *clock_ctx)
 {
 	struct pl031 *rtc = calloc(1, sizeof(*rtc));
@@ -277,7 +243,7 @@ struct pl031 *pl031_new(struct irq_line *irq, pl031_clock_fn *clock, void *clock
 
 	if (!rtc)
 		return NULL;
-	rc = pl031_init_sync(rtc);
+	rc = dev_cond_init(&rtc->lock, &rtc->wake);
 	if (rc) {
 		free(rtc);
 		errno = rc;
@@ -286,10 +252,9 @@ struct pl031 *pl031_new(struct irq_line *irq, pl031_clock_fn *clock, void *clock
 	rtc->irq = irq;
 	rtc->clock = clock ? clock : pl031_wall_clock;
 	rtc->clock_ctx = clock_ctx;
-	rc = pl031_start_thread(rtc);
+	rc = dev_thread_start(&rtc->thread, "rtc-alarm", pl031_thread, rtc);
 	if (rc) {
-		pthread_cond_destroy(&rtc->wake);
-		pthread_mutex_destroy(&rtc->lock);
+		dev_cond_destroy(&rtc->lock, &rtc->wake);
 		free(rtc);
 		errno = rc;
 		return NULL;
@@ -306,8 +271,7 @@ void pl031_free(struct pl031 *rtc)
 	pthread_cond_signal(&rtc->wake);
 	pthread_mutex_unlock(&rtc->lock);
 	pthread_join(rtc->thread, NULL);
-	pthread_cond_destroy(&rtc->wake);
-	pthread_mutex_destroy(&rtc->lock);
+	dev_cond_destroy(&rtc->lock, &rtc->wake);
 	free(rtc);
 }
 

@@ -15,19 +15,19 @@
  *   gpio-pulse  one per PL061; sleeps on the device's condition variable
  *               until a press from pl061_pulse() is due to end, then
  *               releases the line. Holds the device lock except while
- *               asleep.
+ *               asleep. Takes no signals (dev_thread_start()).
  *   others      vCPU threads (bus callbacks) and host callers of the
  *               functions in pl061.h take the device lock for each call.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "dev_thread.h"
 #include "pl061.h"
 
 #define PL061_DATA_END 0x400 /* GPIODATA: 0x000..0x3fc, address bits 9:2 mask */
@@ -238,41 +238,6 @@ static void *pl061_thread(void *arg)
 	return NULL;
 }
 
-/* The thread takes no signals: they are for the threads that expect them. */
-static int pl061_start_thread(struct pl061 *gpio)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&gpio->thread, NULL, pl061_thread, gpio);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!rc)
-		pthread_setname_np(gpio->thread, "gpio-pulse");
-	return rc;
-}
-
-static int pl061_init_sync(struct pl061 *gpio)
-{
-	pthread_condattr_t attr;
-	int rc;
-
-	rc = pthread_mutex_init(&gpio->lock, NULL);
-	if (rc)
-		return rc;
-	rc = pthread_condattr_init(&attr);
-	if (!rc) {
-		rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-		if (!rc)
-			rc = pthread_cond_init(&gpio->wake, &attr);
-		pthread_condattr_destroy(&attr);
-	}
-	if (rc)
-		pthread_mutex_destroy(&gpio->lock);
-	return rc;
-}
-
 struct pl061 *pl061_new(struct irq_line *irq)
 {
 	struct pl061 *gpio = calloc(1, sizeof(*gpio));
@@ -280,17 +245,16 @@ struct pl061 *pl061_new(struct irq_line *irq)
 
 	if (!gpio)
 		return NULL;
-	rc = pl061_init_sync(gpio);
+	rc = dev_cond_init(&gpio->lock, &gpio->wake);
 	if (rc) {
 		free(gpio);
 		errno = rc;
 		return NULL;
 	}
 	gpio->irq = irq;
-	rc = pl061_start_thread(gpio);
+	rc = dev_thread_start(&gpio->thread, "gpio-pulse", pl061_thread, gpio);
 	if (rc) {
-		pthread_cond_destroy(&gpio->wake);
-		pthread_mutex_destroy(&gpio->lock);
+		dev_cond_destroy(&gpio->lock, &gpio->wake);
 		free(gpio);
 		errno = rc;
 		return NULL;
@@ -307,8 +271,7 @@ void pl061_free(struct pl061 *gpio)
 	pthread_cond_signal(&gpio->wake);
 	pthread_mutex_unlock(&gpio->lock);
 	pthread_join(gpio->thread, NULL);
-	pthread_cond_destroy(&gpio->wake);
-	pthread_mutex_destroy(&gpio->lock);
+	dev_cond_destroy(&gpio->lock, &gpio->wake);
 	free(gpio);
 }
 

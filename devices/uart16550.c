@@ -91,6 +91,8 @@ struct uart16550 {
 	uint8_t msr_delta; /* DCTS/DDSR/TERI/DDCD, sticky until MSR is read */
 	bool thri;         /* THR-empty interrupt latched (until IIR read/THR write) */
 	bool rx_waiting;   /* the host was refused input and awaits rx_ready */
+	bool state_sent;   /* host.state has seen last_lsr/last_ier */
+	uint8_t last_lsr, last_ier;
 
 	uint8_t fifo[UART16550_FIFO_SIZE];
 	unsigned int head, count;
@@ -183,8 +185,22 @@ static uint8_t uart_iir_id(const struct uart16550 *u)
 	return UART_IIR_NO_INT;
 }
 
+static uint8_t uart_lsr(const struct uart16550 *u)
+{
+	return (u->count ? UART_LSR_DR : 0) | u->lsr_err | UART_LSR_THRE | UART_LSR_TEMT;
+}
+
+/* Tell the host about LSR/IER changes first, then move the line. */
 static void uart_update_irq(struct uart16550 *u)
 {
+	uint8_t lsr = uart_lsr(u);
+
+	if (u->host.state && (!u->state_sent || lsr != u->last_lsr || u->ier != u->last_ier)) {
+		u->last_lsr = lsr;
+		u->last_ier = u->ier;
+		u->state_sent = true;
+		u->host.state(u->host.ctx, lsr, u->ier);
+	}
 	irq_set(u->irq, uart_iir_id(u) != UART_IIR_NO_INT);
 }
 
@@ -215,6 +231,7 @@ static void uart_power_on(struct uart16550 *u)
 	u->msr_in = UART_MSR_PEER;
 	u->msr_delta = 0;
 	u->thri = false;
+	u->state_sent = false;
 	uart_rx_clear(u);
 }
 
@@ -288,7 +305,7 @@ static uint8_t uart_read_reg(struct uart16550 *u, unsigned int reg)
 	case UART_MCR:
 		return u->mcr;
 	case UART_LSR:
-		val = (u->count ? UART_LSR_DR : 0) | u->lsr_err | UART_LSR_THRE | UART_LSR_TEMT;
+		val = uart_lsr(u);
 		u->lsr_err = 0;
 		return val;
 	case UART_MSR:
@@ -403,6 +420,7 @@ struct uart16550 *uart16550_new(struct irq_line *irq, const struct uart16550_hos
 	if (host)
 		u->host = *host;
 	uart_power_on(u);
+	uart_update_irq(u);
 	return u;
 }
 

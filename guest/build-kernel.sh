@@ -12,7 +12,11 @@ key=$( (cat "$here/kernel.fragment"; stat -c '%s %Y' "$tarball") | sha256sum | c
 out="$cache/guest-kernel-$key"
 if [ -f "$out/Image" ]; then echo "$out/Image"; exit 0; fi
 mkdir -p "$cache"
-work="$cache/linux-build"
+# One build at a time: a second caller waits, then finds the Image cached.
+exec 9>"$cache/.build-kernel.lock"
+flock 9
+if [ -f "$out/Image" ]; then echo "$out/Image"; exit 0; fi
+work="$cache/linux-build-$key"
 rm -rf "$work"; mkdir -p "$work"
 tar -C "$work" -xf "$tarball" --strip-components=1
 cd "$work"

@@ -25,7 +25,7 @@ struct bus_dev {
 	void *opaque;
 };
 
-#define BUS_MAX_DEVS 64
+#define BUS_MAX_DEVS 80
 
 struct bus {
 	struct bus_dev *devs[BUS_MAX_DEVS]; /* sorted by base, not overlapping */

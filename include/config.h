@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "disk.h"
+
 /*
  * Everything `vmm run` was asked to do, parsed and checked for syntax before
  * /dev/kvm is opened. Checks that need the host (its IPA limit, its vCPU
@@ -24,9 +26,10 @@ enum reboot_policy {
 
 #define CONFIG_DEFAULT_MEM (256ULL << 20)
 #define CONFIG_MAX_CPUS 512 /* KVM's own arm64 limit; the host may allow fewer */
+#define CONFIG_MAX_DISKS 32
 
 struct vm_config {
-	const char *kernel;
+	const char *kernel;      /* NULL: the host's own kernel (vmm/host_kernel.c) */
 	const char *initrd;
 	const char *params;      /* user's --params, NULL when not given */
 	const char *dtb_dump;
@@ -36,6 +39,13 @@ struct vm_config {
 	enum irqchip_kind irqchip;
 	enum reboot_policy reboot;
 	int verbose;
+	const char *name;        /* --name; NULL: vm-PID */
+	bool detach;             /* --detach: run in the background once the guest runs */
+	const char *console_log; /* --console-log FILE */
+	bool console_virtio;     /* --console virtio: hvc0 instead of ttyS0 */
+	unsigned int timeout;    /* --timeout SECONDS; 0: none */
+	struct disk_opts disks[CONFIG_MAX_DISKS]; /* --disk, in command-line order */
+	unsigned int ndisks;
 };
 
 /*

@@ -15,6 +15,7 @@ enum dev_kind {
 	DEV_PL031,
 	DEV_PL061,
 	DEV_VIRTIO_MMIO,
+	DEV_PVPANIC,
 };
 
 struct dev_desc {

@@ -18,9 +18,12 @@ enum vmm_status {
 	VMM_ERR_HOST = 4,       /* the host cannot do it: no /dev/kvm, capability, limit */
 	VMM_GUEST_RESET = 5,    /* guest reset and --reboot exit was given */
 	VMM_GUEST_CRASH = 6,    /* a vCPU stopped in a way vmm cannot continue from */
-	VMM_GUEST_PANIC = 7,    /* reserved: guest kernel panic detected */
-	VMM_TIMEOUT = 8,        /* reserved: --timeout expired */
+	VMM_GUEST_PANIC = 7,    /* the guest kernel reported a panic (pvpanic) */
+	VMM_TIMEOUT = 8,        /* --timeout expired */
 	VMM_USER_QUIT = 9,      /* the user quit with the console escape (Ctrl-A x) */
+	VMM_KILLED = 10,        /* ended by `vmm kill` (or `vmm stop` past its timeout) */
+	VMM_NO_VM = 11,         /* a command named a VM that is not running */
+	VMM_BUSY = 12,          /* the VM's console is already attached elsewhere */
 	/* 128 + N: vmm ended because of signal N (SIGINT, SIGTERM, SIGHUP) */
 };
 

@@ -52,12 +52,23 @@ struct uart16550;
  *     console thread polls is the intended use (an eventfd latches, so a
  *     wake-up that races with the console thread going to sleep is not
  *     lost). It may call uart16550_rx().
+ * state: LSR or IER took new values (given). Called WITH the lock held,
+ *     from whichever thread changed them, before the interrupt line is
+ *     updated: a host that mirrors LSR into memory the guest reads without
+ *     an exit publishes DR before the guest can take the interrupt. It must
+ *     not call back into this UART. Called once at uart16550_new() and at
+ *     every reset with the power-on values.
  */
 struct uart16550_host {
 	void (*tx)(void *ctx, const uint8_t *buf, size_t len);
 	void (*rx_ready)(void *ctx);
+	void (*state)(void *ctx, uint8_t lsr, uint8_t ier);
 	void *ctx;
 };
+
+/* LSR and IER bits a host mirroring state cares about. */
+#define UART16550_LSR_DR 0x01
+#define UART16550_IER_ETBEI 0x02
 
 /* Lifetime counters, for `vmm info`. */
 struct uart16550_stats {

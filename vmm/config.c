@@ -11,12 +11,18 @@
 #include "config.h"
 #include "log.h"
 #include "status.h"
+#include "vmm/runtime.h"
 
 enum {
 	OPT_IPA_BITS = 256,
 	OPT_IRQCHIP,
 	OPT_REBOOT,
 	OPT_DTB_DUMP,
+	OPT_NAME,
+	OPT_DETACH,
+	OPT_CONSOLE_LOG,
+	OPT_TIMEOUT,
+	OPT_CONSOLE,
 };
 
 static const struct option run_options[] = {
@@ -25,10 +31,16 @@ static const struct option run_options[] = {
 	{ "params", required_argument, NULL, 'p' },
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "mem", required_argument, NULL, 'm' },
+	{ "disk", required_argument, NULL, 'd' },
 	{ "ipa-bits", required_argument, NULL, OPT_IPA_BITS },
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "reboot", required_argument, NULL, OPT_REBOOT },
 	{ "dtb-dump", required_argument, NULL, OPT_DTB_DUMP },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "detach", no_argument, NULL, OPT_DETACH },
+	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -48,19 +60,31 @@ const char *config_irqchip_name(enum irqchip_kind k)
 
 void config_usage(void)
 {
-	printf("usage: vmm run --kernel IMAGE [options]\n"
+	printf("usage: vmm run [--kernel IMAGE] [options]\n"
 	       "\n"
-	       "  -k, --kernel FILE      arm64 Linux Image to boot\n"
-	       "  -i, --initrd FILE      initial ramdisk\n"
+	       "  -k, --kernel FILE      arm64 Linux Image, Image.gz or EFI zboot (gzip) to\n"
+	       "                         boot (default: the host's, /boot/vmlinuz-$(uname -r))\n"
+	       "  -i, --initrd FILE      initial ramdisk (default without --disk: vmm's\n"
+	       "                         built-in busybox shell)\n"
 	       "  -p, --params ARGS      kernel command line (console=ttyS0 earlycon added\n"
 	       "                         unless ARGS has console=)\n"
 	       "  -c, --cpus N           vCPUs (default 1)\n"
-	       "  -m, --mem SIZE         guest RAM, MiB or with K/M/G suffix (default 256M)\n"
+	       "  -m, --mem SIZE         guest RAM, MiB or with K/M/G/T suffix (default 256M)\n"
+	       "  -d, --disk PATH[,ro][,direct][,io=io_uring|aio|sync][,serial=ID][,queues=N]\n"
+	       "                         a virtio-blk disk (repeatable: vda, vdb, ...); the first\n"
+	       "                         is the root file system unless --params has root=\n"
 	       "      --ipa-bits N       guest physical address size (default: what the\n"
 	       "                         memory map needs, at least 32)\n"
 	       "      --irqchip KIND     auto, gicv3, gicv3-its or gicv2 (default auto)\n"
 	       "      --reboot WHAT      on guest reset: reboot (default) or exit\n"
 	       "      --dtb-dump FILE    write the generated device tree to FILE\n"
+	       "      --name NAME        the VM's name for vmm list/stop/console (default vm-PID)\n"
+	       "      --detach           run in the background once the guest runs; the\n"
+	       "                         console is then on the VM's socket (vmm console NAME)\n"
+	       "      --console DEVICE   serial (16550, ttyS0; default) or virtio (hvc0, its\n"
+	       "                         size following the terminal)\n"
+	       "      --console-log FILE append everything the guest prints to FILE\n"
+	       "      --timeout SECONDS  end the VM after SECONDS (exit status 8)\n"
 	       "  -v, --verbose          say more about what vmm does\n"
 	       "  -h, --help             this text\n"
 	       "\n"
@@ -150,13 +174,14 @@ static void config_defaults(struct vm_config *cfg)
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	static const char *const reboot_names[] = { "reboot", "exit" };
+	const char *why;
 	int c, v;
 	long n;
 
 	config_defaults(cfg);
 	optind = 0; /* 0, not 1: a full reset of getopt's state in glibc and musl */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:i:p:c:m:vh", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:p:c:m:d:vh", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			cfg->kernel = optarg;
@@ -187,6 +212,15 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				return VMM_ERR_USAGE;
 			}
 			break;
+		case 'd':
+			if (cfg->ndisks == CONFIG_MAX_DISKS) {
+				log_error("--disk %s: more than %d disks", optarg, CONFIG_MAX_DISKS);
+				return VMM_ERR_USAGE;
+			}
+			if (disk_opts_parse(optarg, &cfg->disks[cfg->ndisks]))
+				return VMM_ERR_USAGE;
+			cfg->ndisks++;
+			break;
 		case OPT_IPA_BITS:
 			n = parse_uint(optarg, 0, 64);
 			if (n < 0) {
@@ -214,6 +248,39 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		case OPT_DTB_DUMP:
 			cfg->dtb_dump = optarg;
 			break;
+		case OPT_NAME:
+			why = rt_name_valid(optarg);
+			if (why) {
+				log_error("--name %s: not a valid VM name (%s)", optarg, why);
+				return VMM_ERR_USAGE;
+			}
+			cfg->name = optarg;
+			break;
+		case OPT_DETACH:
+			cfg->detach = true;
+			break;
+		case OPT_CONSOLE_LOG:
+			if (!*optarg) {
+				log_error("--console-log: empty file name");
+				return VMM_ERR_USAGE;
+			}
+			cfg->console_log = optarg;
+			break;
+		case OPT_CONSOLE:
+			if (!strcmp(optarg, "serial") || !strcmp(optarg, "virtio")) {
+				cfg->console_virtio = !strcmp(optarg, "virtio");
+				break;
+			}
+			log_error("--console %s: expected serial or virtio", optarg);
+			return VMM_ERR_USAGE;
+		case OPT_TIMEOUT:
+			n = parse_uint(optarg, 1, 100000000);
+			if (n < 0) {
+				log_error("--timeout %s: expected a number of seconds, at least 1", optarg);
+				return VMM_ERR_USAGE;
+			}
+			cfg->timeout = (unsigned int)n;
+			break;
 		case 'v':
 			cfg->verbose++;
 			break;
@@ -240,9 +307,6 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		log_error("%s: unexpected argument (see vmm run --help)", argv[optind]);
 		return VMM_ERR_USAGE;
 	}
-	if (!cfg->kernel) {
-		log_error("run: no kernel given (--kernel IMAGE)");
-		return VMM_ERR_USAGE;
-	}
+	/* No --kernel: the host's own, found by phase_files (vmm/host_kernel.h). */
 	return 0;
 }

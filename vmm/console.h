@@ -47,7 +47,20 @@ bool console_setup(void);
 /* console_restore - put the terminal back; idempotent, async-signal-safe. */
 void console_restore(void);
 
-/* console_write - write all of buf to stdout, retrying short writes. */
+/*
+ * console_write - the guest printed buf: append it to the console log, if
+ * any, then give it to the console output. Any thread (vCPU threads call it
+ * under the UART's lock): a blocking output (the terminal, a pipe) gets all
+ * of it; a non-blocking one (an attached socket, a pty) gets what fits now.
+ */
 void console_write(const uint8_t *buf, size_t len);
+
+/*
+ * console_set_outputs - where console_write() goes: out (stdout by default;
+ * -1 for nowhere), whether out must never block, and a log fd (-1: none).
+ * console_set_out - change only out (a console client attaches or leaves).
+ */
+void console_set_outputs(int out, bool nonblock, int log);
+void console_set_out(int out);
 
 #endif

@@ -8,6 +8,8 @@
  * main_loop(): console input, signals (signalfd), and events from vCPUs.
  */
 #include <errno.h>
+#include <time.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,103 +23,13 @@
 #include "arm64/dt.h"
 #include "log.h"
 #include "status.h"
-#include "pl031.h"
 #include "uart16550.h"
+#include "vmm/builtin_initrd.h"
+#include "vmm/host_kernel.h"
 #include "vmm/vm.h"
 
 #define KVM_DEV "/dev/kvm"
-
-/* --- devices ------------------------------------------------------------ */
-
-static void uart_tx(void *ctx, const uint8_t *buf, size_t len)
-{
-	(void)ctx;
-	console_write(buf, len);
-}
-
-static void uart_rx_ready(void *ctx)
-{
-	struct vm *vm = ctx;
-	uint64_t one = 1;
-
-	if (write(vm->rx_ready_fd, &one, sizeof(one)) < 0) {
-		/* an eventfd write only fails on overflow, which a latch cannot reach */
-	}
-}
-
-static void add_desc(struct vm *vm, enum dev_kind kind, uint64_t base, uint64_t size,
-		     unsigned int spi)
-{
-	struct dev_desc *d = &vm->devs[vm->ndevs++];
-
-	d->kind = kind;
-	d->base = base;
-	d->size = size;
-	d->spi = spi;
-	d->edge = 0;
-}
-
-static int add_to_bus(struct vm *vm, struct bus_dev *bd, const char *name, uint64_t base,
-		      uint64_t size, const struct bus_dev_ops *ops, void *opaque)
-{
-	int r;
-
-	bd->name = name;
-	bd->base = base;
-	bd->size = size;
-	bd->ops = ops;
-	bd->opaque = opaque;
-	r = bus_add(&vm->bus, bd);
-	if (r) {
-		errno = -r;
-		log_errno("%s: adding it at 0x%llx", name, (unsigned long long)base);
-		return VMM_ERR_INTERNAL;
-	}
-	return 0;
-}
-
-static int devices_create(struct vm *vm)
-{
-	struct uart16550_host host = { .tx = uart_tx, .rx_ready = uart_rx_ready, .ctx = vm };
-	int r;
-
-	arm64_irq_line_init(&vm->irq_uart, &vm->kvm, LAYOUT_SPI_UART);
-	vm->uart = uart16550_new(&vm->irq_uart, &host);
-	if (!vm->uart) {
-		log_errno("serial port: creating the 16550");
-		return VMM_ERR_INTERNAL;
-	}
-	r = add_to_bus(vm, &vm->bus_uart, "uart0", LAYOUT_UART, 0x1000, &uart16550_ops, vm->uart);
-	if (r)
-		return r;
-	add_desc(vm, DEV_UART16550, LAYOUT_UART, 0x1000, LAYOUT_SPI_UART);
-
-	arm64_irq_line_init(&vm->irq_rtc, &vm->kvm, LAYOUT_SPI_RTC);
-	vm->rtc = pl031_new(&vm->irq_rtc, NULL, NULL);
-	if (!vm->rtc) {
-		log_errno("rtc: creating the PL031");
-		return VMM_ERR_INTERNAL;
-	}
-	r = add_to_bus(vm, &vm->bus_rtc, "rtc0", LAYOUT_RTC, PL031_MMIO_SIZE, &pl031_ops, vm->rtc);
-	if (r)
-		return r;
-	add_desc(vm, DEV_PL031, LAYOUT_RTC, PL031_MMIO_SIZE, LAYOUT_SPI_RTC);
-	return 0;
-}
-
-static void devices_reset(struct vm *vm)
-{
-	uart16550_reset(vm->uart);
-	pl031_reset(vm->rtc);
-}
-
-static void devices_destroy(struct vm *vm)
-{
-	uart16550_free(vm->uart);
-	vm->uart = NULL;
-	pl031_free(vm->rtc);
-	vm->rtc = NULL;
-}
+#define SERIAL_FLUSH_MS 20 /* latency bound for coalesced console output */
 
 /* --- loading the guest -------------------------------------------------- */
 
@@ -201,14 +113,30 @@ static int guest_reboot(struct vm *vm)
 
 /* --- the start-up phases ------------------------------------------------ */
 
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The control socket is required when the user named the VM or detaches it. */
+static bool r_needs_name(const struct vm_config *cfg)
+{
+	return cfg->name || cfg->detach;
+}
+
 static int phase_files(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
+	const char *kernel = cfg->kernel;
 	long page = sysconf(_SC_PAGESIZE);
 	char sz[32];
 	int r;
 
-	vm->bootargs = loader_bootargs(cfg->params);
+	vm->bootargs = loader_bootargs(cfg->params, cfg->ndisks > 0,
+				       cfg->console_virtio ? "hvc0" : "ttyS0");
 	if (!vm->bootargs)
 		return VMM_ERR_USAGE;
 	if (cfg->mem % (uint64_t)page) {
@@ -216,11 +144,24 @@ static int phase_files(struct vm *vm)
 			  config_format_size(cfg->mem, sz, sizeof(sz)), page >> 10);
 		return VMM_ERR_USAGE;
 	}
-	r = loader_open(&vm->files, cfg->kernel, cfg->initrd);
+	/* Zero configuration: the host's own kernel, the built-in shell. */
+	if (!kernel) {
+		kernel = host_kernel_path(&r);
+		if (!kernel)
+			return r;
+		log_info("kernel %s: the host's own (--kernel chooses another)", kernel);
+	}
+	r = loader_open(&vm->files, kernel, cfg->initrd);
 	if (r)
 		return r;
-	if (layout_compute(&vm->layout, cfg->mem, (uint64_t)page, &vm->files.img, cfg->kernel,
-			   vm->files.initrd_size, cfg->initrd))
+	if (!cfg->initrd && !cfg->ndisks) {
+		r = loader_set_initrd(&vm->files, BUILTIN_INITRD_NAME, builtin_initrd_start,
+				      (size_t)(builtin_initrd_end - builtin_initrd_start));
+		if (r)
+			return r;
+	}
+	if (layout_compute(&vm->layout, cfg->mem, (uint64_t)page, &vm->files.img, kernel,
+			   vm->files.initrd_size, vm->files.initrd_path))
 		return VMM_ERR_INPUT;
 	return 0;
 }
@@ -282,12 +223,13 @@ static void vm_teardown(struct vm *vm)
 	unsigned int i;
 
 	vcpu_stop_all(vm);
+	/* Devices first: the console drains vCPU 0's coalesced ring on the way out. */
+	devices_destroy(vm);
 	for (i = 0; i < vm->nvcpus; i++)
 		arm64_vcpu_destroy(&vm->kvm, &vm->vcpus[i].cpu);
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nvcpus = 0;
-	devices_destroy(vm);
 	arm64_vm_destroy(&vm->kvm);
 	gm_destroy(&vm->mem);
 	arm64_kvm_close(&vm->host);
@@ -300,150 +242,99 @@ static void vm_teardown(struct vm *vm)
 		close(vm->rx_ready_fd);
 }
 
-/* --- the guest's life --------------------------------------------------- */
-
-struct console_in {
-	uint8_t buf[256];
-	size_t len, off;
-	bool eof;
-	bool blocked; /* the UART is full: wait for rx_ready */
-	struct console_esc esc;
-};
-
-static void console_help(void)
+/*
+ * --detach: fork before anything else exists (no threads, no KVM fds), so
+ * the child builds the whole VM itself. The parent waits for the child's
+ * word through a pipe: "0 NAME" once the guest runs (the parent prints NAME
+ * and exits 0), or the status of the failure the child already printed.
+ * Returns -1 in the child (go on), else the parent's exit status.
+ */
+static int detach_fork(int *ready_fd)
 {
-	static const char help[] = "\r\nvmm console: Ctrl-A x quit, Ctrl-A Ctrl-A send Ctrl-A, "
-				   "Ctrl-A h this help\r\n";
+	char msg[128] = { 0 };
+	int p[2], status;
+	ssize_t n;
+	pid_t pid;
 
-	console_write((const uint8_t *)help, sizeof(help) - 1);
-}
-
-/* Feed what we hold to the UART; the rest waits for rx_ready. */
-static void console_push(struct vm *vm, struct console_in *in)
-{
-	size_t n = uart16550_rx(vm->uart, in->buf + in->off, in->len - in->off);
-
-	in->off += n;
-	if (in->off == in->len) {
-		in->off = in->len = 0;
-		in->blocked = false;
-	} else {
-		in->blocked = true;
-	}
-}
-
-/* Read stdin; returns a VM event when the user asked to quit. */
-static enum vm_event console_read(struct vm *vm, struct console_in *in)
-{
-	uint8_t raw[sizeof(in->buf) / 2];
-	enum console_action act;
-	size_t used, done = 0;
-	ssize_t n = read(STDIN_FILENO, raw, sizeof(raw));
-
-	if (n <= 0) {
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			return VM_EV_NONE;
-		/* EOF or a dead stdin: the guest keeps running without input. */
-		in->eof = true;
-		return VM_EV_NONE;
-	}
-	in->len = in->off = 0;
-	if (!vm->raw_console) {
-		memcpy(in->buf, raw, (size_t)n);
-		in->len = (size_t)n;
-	}
-	/* Escapes only on a terminal; raw holds half of buf, so the output fits. */
-	while (vm->raw_console && done < (size_t)n) {
-		in->len += console_escape(&in->esc, raw + done, (size_t)n - done,
-					  in->buf + in->len, &used, &act);
-		done += used;
-		if (act == CONSOLE_QUIT)
-			return VM_EV_QUIT;
-		if (act == CONSOLE_HELP)
-			console_help();
-	}
-	if (in->len)
-		console_push(vm, in);
-	return VM_EV_NONE;
-}
-
-static int signal_fd_open(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	return signalfd(-1, &set, SFD_CLOEXEC);
-}
-
-/* Wait for the event that ends this run of the guest. */
-static enum vm_event main_loop(struct vm *vm, int sfd)
-{
-	struct console_in in = { 0 };
-
-	for (;;) {
-		struct pollfd pfd[3] = {
-			{ .fd = vm->event_fd, .events = POLLIN },
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = (in.eof || in.blocked) ? -1 : STDIN_FILENO, .events = POLLIN },
-		};
-		struct pollfd rfd = { .fd = vm->rx_ready_fd, .events = POLLIN };
-		enum vm_event ev;
-
-		if (in.blocked) {
-			pfd[2] = rfd;
-		}
-		if (poll(pfd, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_errno("poll");
-			vm_post_event(vm, VM_EV_ERROR);
-		}
-		ev = (enum vm_event)atomic_load(&vm->event);
-		if (ev != VM_EV_NONE)
-			return ev;
-		if (pfd[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				vm->exit_signal = (int)si.ssi_signo;
-				vm_post_event(vm, VM_EV_SIGNAL);
-			}
-			continue;
-		}
-		if (in.blocked && (pfd[2].revents & POLLIN)) {
-			uint64_t v;
-
-			if (read(vm->rx_ready_fd, &v, sizeof(v)) < 0) {
-				/* eventfd reads only fail when not ready: poll said it was */
-			}
-			console_push(vm, &in);
-		} else if (!in.blocked && pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ev = console_read(vm, &in);
-			if (ev != VM_EV_NONE)
-				vm_post_event(vm, ev);
-		}
-	}
-}
-
-static int exit_status(struct vm *vm, enum vm_event ev)
-{
-	switch (ev) {
-	case VM_EV_POWEROFF:
-		return VMM_OK;
-	case VM_EV_RESET:
-		return VMM_GUEST_RESET;
-	case VM_EV_CRASH:
-		return VMM_GUEST_CRASH;
-	case VM_EV_QUIT:
-		return VMM_USER_QUIT;
-	case VM_EV_SIGNAL:
-		return 128 + vm->exit_signal;
-	default:
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		log_errno("--detach: pipe");
 		return VMM_ERR_INTERNAL;
 	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		log_errno("--detach: fork");
+		return VMM_ERR_INTERNAL;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		setsid(); /* no terminal's signals reach the VM from now on */
+		*ready_fd = p[1];
+		return -1;
+	}
+	close(p[1]);
+	do
+		n = read(p[0], msg, sizeof(msg) - 1);
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n <= 0) {
+		log_error("--detach: vmm ended before the guest ran (pid %ld)", (long)pid);
+		return VMM_ERR_INTERNAL;
+	}
+	status = atoi(msg);
+	if (status == 0 && strchr(msg, ' '))
+		printf("%s", strchr(msg, ' ') + 1);
+	return status;
+}
+
+/* Tell the waiting parent how it went; on success, leave the terminal. */
+static void detach_done(struct vm *vm, int ready_fd, int status)
+{
+	char msg[128];
+	int n, null;
+
+	if (ready_fd < 0)
+		return;
+	n = snprintf(msg, sizeof(msg), "%d %s\n", status, vm->ctl.name);
+	if (write(ready_fd, msg, (size_t)n) != n) {
+		/* the parent is gone; nobody to tell */
+	}
+	close(ready_fd);
+	if (status)
+		return;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		char path[4096];
+		int log = -1;
+
+		/* vmm's own messages from now on: RUNDIR/NAME.log */
+		if (!rt_path(path, sizeof(path), vm->ctl.dir, vm->ctl.name, "log"))
+			log = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(log >= 0 ? log : null, STDERR_FILENO);
+		if (log >= 0)
+			close(log);
+		close(null);
+	}
+}
+
+static int console_outputs(struct vm *vm, int *log_fd)
+{
+	const struct vm_config *cfg = vm->cfg;
+
+	*log_fd = -1;
+	if (cfg->console_log) {
+		*log_fd = open(cfg->console_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (*log_fd < 0) {
+			log_errno("--console-log %s", cfg->console_log);
+			return VMM_ERR_INPUT;
+		}
+	}
+	vm->ctl.console_socket = cfg->detach;
+	/* Detached, output goes to the log and whoever attaches, never blocking. */
+	console_set_outputs(cfg->detach ? -1 : STDOUT_FILENO, cfg->detach, *log_fd);
+	return 0;
 }
 
 int vmm_run(const struct vm_config *cfg)
@@ -451,13 +342,23 @@ int vmm_run(const struct vm_config *cfg)
 	struct vm vm;
 	enum vm_event ev;
 	sigset_t block;
-	int r, sfd = -1;
+	int r, sfd = -1, ready_fd = -1, log_fd = -1;
+	double deadline = 0;
 
+	if (cfg->detach) {
+		r = detach_fork(&ready_fd);
+		if (r >= 0)
+			return r;
+	}
 	memset(&vm, 0, sizeof(vm));
 	vm.cfg = cfg;
 	vm.host.kvm_fd = -1;
 	vm.kvm.fd = vm.kvm.gic_fd = vm.kvm.its_fd = -1;
 	vm.files.kernel_fd = vm.files.initrd_fd = -1;
+	vm.ctl.listen_fd = vm.ctl.lock_fd = vm.ctl.console_fd = -1;
+	vm.irq_vcon.fd = -1;
+	for (r = 0; r < CTL_MAX_CLIENTS; r++)
+		vm.ctl.clients[r].fd = -1;
 	vm.event_fd = eventfd(0, EFD_CLOEXEC);
 	vm.rx_ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	log_verbosity = cfg->verbose;
@@ -467,6 +368,7 @@ int vmm_run(const struct vm_config *cfg)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGWINCH);
 	sigaddset(&block, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -479,6 +381,16 @@ int vmm_run(const struct vm_config *cfg)
 	}
 
 	r = phase_files(&vm);
+	if (!r) {
+		r = ctl_open(&vm);
+		if (r && !r_needs_name(cfg)) {
+			/* Without --name or --detach the socket is a convenience: warn, go on. */
+			log_warn("no control socket: vmm list/stop will not see this VM");
+			r = 0;
+		}
+	}
+	if (!r)
+		r = console_outputs(&vm, &log_fd);
 	if (!r)
 		r = phase_vm(&vm);
 	if (!r)
@@ -494,12 +406,19 @@ int vmm_run(const struct vm_config *cfg)
 	if (r)
 		goto out;
 
-	vm.raw_console = console_setup();
+	if (!cfg->detach) {
+		vm.raw_console = console_setup();
+		terminal_size_changed(&vm);
+	}
+	if (cfg->timeout)
+		deadline = mono_now() + cfg->timeout;
 	for (;;) {
 		r = vcpu_start_all(&vm);
+		detach_done(&vm, ready_fd, r);
+		ready_fd = -1;
 		if (r)
 			break;
-		ev = main_loop(&vm, sfd);
+		ev = main_loop(&vm, sfd, deadline);
 		vcpu_stop_all(&vm);
 		if (ev == VM_EV_RESET && cfg->reboot == REBOOT_RESTART) {
 			uint64_t v;
@@ -508,6 +427,7 @@ int vmm_run(const struct vm_config *cfg)
 			if (read(vm.event_fd, &v, sizeof(v)) < 0) {
 				/* the event was posted, so the counter is non-zero */
 			}
+			vm.reboots++;
 			r = guest_reboot(&vm);
 			if (r)
 				break;
@@ -518,7 +438,11 @@ int vmm_run(const struct vm_config *cfg)
 	}
 	console_restore();
 out:
+	detach_done(&vm, ready_fd, r ? r : VMM_ERR_INTERNAL);
 	vm_teardown(&vm);
+	ctl_close(&vm);
+	if (log_fd >= 0)
+		close(log_fd);
 	if (sfd >= 0)
 		close(sfd);
 	if (r > 128 && r < 128 + 65) {

@@ -83,6 +83,8 @@ static void handle_mmio(struct vcpu_thread *t, struct kvm_run *run)
 {
 	uint32_t len = run->mmio.len;
 
+	/* Coalesced serial writes happened before this access: replay them first. */
+	serial_drain(&t->vm->serial);
 	if (len == 0 || len > 8) {
 		log_unclaimed(t, run->mmio.phys_addr, run->mmio.is_write, len);
 		return;

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "status.h"
+#include "vmm/kernel_format.h"
 #include "vmm/loader.h"
 
 #define ARM64_COMMAND_LINE_SIZE 2048
@@ -67,12 +69,48 @@ static int read_full(int fd, void *buf, uint64_t len, uint64_t off)
 	return 0;
 }
 
+/* The first bytes of fd, for the format checks; -1 with errno on a read error. */
+static ssize_t probe_read(int fd, uint8_t *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/*
+ * A compressed kernel: swap its descriptor for a memfd holding the Image, so
+ * that image_parse() and every later loader_load() see a plain Image. The
+ * compressed file is closed; the user's path stays for messages.
+ */
+static int kernel_inflate(struct boot_files *f, const struct kfmt *k, uint64_t *ksize)
+{
+	char why[160];
+	uint64_t size;
+	int mfd = kfmt_decompress(f->kernel_fd, k, KFMT_MAX_IMAGE, &size, why, sizeof(why));
+
+	if (mfd < 0) {
+		log_error("kernel %s: %s", f->kernel_path, why);
+		return -mfd;
+	}
+	close(f->kernel_fd);
+	f->kernel_fd = mfd;
+	log_info("kernel %s: %s payload decompressed, %llu KiB", f->kernel_path, k->name,
+		 (unsigned long long)(size >> 10));
+	*ksize = size;
+	return 0;
+}
+
 int loader_open(struct boot_files *f, const char *kernel, const char *initrd)
 {
 	uint8_t probe[IMAGE_PROBE_SIZE];
+	const char *why, *inside = NULL;
+	struct kfmt k;
 	uint64_t ksize;
-	const char *why;
 	ssize_t n;
+	int r = VMM_ERR_INPUT;
 
 	memset(f, 0, sizeof(*f));
 	f->kernel_fd = f->initrd_fd = -1;
@@ -81,15 +119,39 @@ int loader_open(struct boot_files *f, const char *kernel, const char *initrd)
 	f->kernel_fd = open_input("kernel", kernel, &ksize);
 	if (f->kernel_fd < 0)
 		return VMM_ERR_INPUT;
-	do
-		n = pread(f->kernel_fd, probe, sizeof(probe), 0);
-	while (n < 0 && errno == EINTR);
+	n = probe_read(f->kernel_fd, probe, sizeof(probe));
 	if (n < 0) {
 		log_errno("kernel %s", kernel);
 		goto fail;
 	}
+	if (kfmt_detect(probe, (size_t)n, ksize, &k) == KFMT_REFUSED) {
+		log_error("kernel %s: %s", kernel, k.why);
+		goto fail;
+	}
+	if (k.kind != KFMT_IMAGE) {
+		struct kfmt in;
+
+		r = kernel_inflate(f, &k, &ksize);
+		if (r)
+			goto fail;
+		r = VMM_ERR_INPUT;
+		inside = k.name;
+		n = probe_read(f->kernel_fd, probe, sizeof(probe));
+		if (n < 0) {
+			log_errno("kernel %s", kernel);
+			goto fail;
+		}
+		if (kfmt_detect(probe, (size_t)n, ksize, &in) != KFMT_IMAGE) {
+			log_error("kernel %s: %s payload: %s", kernel, inside,
+				  in.kind == KFMT_REFUSED ? in.why : "compressed twice");
+			goto fail;
+		}
+	}
 	if (image_parse(probe, (size_t)n, ksize, &f->img, &why)) {
-		log_error("kernel %s: %s", kernel, why);
+		if (inside)
+			log_error("kernel %s: %s payload: %s", kernel, inside, why);
+		else
+			log_error("kernel %s: %s", kernel, why);
 		goto fail;
 	}
 	if (initrd) {
@@ -104,7 +166,45 @@ int loader_open(struct boot_files *f, const char *kernel, const char *initrd)
 	return 0;
 fail:
 	loader_close(f);
-	return VMM_ERR_INPUT;
+	return r;
+}
+
+int loader_set_initrd(struct boot_files *f, const char *name, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t left = len;
+	int fd;
+
+	if (!len) {
+		log_error("initrd %s: empty", name);
+		return VMM_ERR_INPUT;
+	}
+	/* A memfd, sealed: loader_load() reads it at every boot like a file. */
+	fd = memfd_create("vmm-initrd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		log_errno("initrd %s: memfd_create", name);
+		return VMM_ERR_HOST;
+	}
+	while (left) {
+		ssize_t n = write(fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_errno("initrd %s", name);
+			close(fd);
+			return VMM_ERR_HOST;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+	if (f->initrd_fd >= 0)
+		close(f->initrd_fd);
+	f->initrd_fd = fd;
+	f->initrd_path = name;
+	f->initrd_size = len;
+	return 0;
 }
 
 void loader_close(struct boot_files *f)
@@ -148,12 +248,12 @@ int loader_load(const struct boot_files *f, const struct guest_mem *gm,
 	return r;
 }
 
-/* Does the command line choose a console itself ("netconsole=" does not)? */
-static bool has_console(const char *params)
+/* Does the command line have a word starting with key ("netconsole=" is not "console=")? */
+static bool has_param(const char *params, const char *key)
 {
 	const char *p = params;
 
-	while ((p = strstr(p, "console=")) != NULL) {
+	while (p && (p = strstr(p, key)) != NULL) {
 		if (p == params || p[-1] == ' ')
 			return true;
 		p++;
@@ -161,20 +261,24 @@ static bool has_console(const char *params)
 	return false;
 }
 
-char *loader_bootargs(const char *params)
+char *loader_bootargs(const char *params, bool root_disk, const char *console_dev)
 {
-	static const char dflt[] = "console=ttyS0 earlycon";
+	char console[64] = "";
+	
+	const char *root = root_disk && !has_param(params, "root=") ? "root=/dev/vda rw " : "";
 	char *s;
 	int n;
 
-	if (!params || !*params)
-		n = asprintf(&s, "%s", dflt);
-	else if (has_console(params))
-		n = asprintf(&s, "%s", params);
-	else
-		n = asprintf(&s, "%s %s", dflt, params);
+	/* earlycon stays on the UART (stdout-path) whichever device is the console. */
+	if (!has_param(params, "console="))
+		snprintf(console, sizeof(console), "console=%s earlycon ", console_dev);
+
+	n = asprintf(&s, "%s%s%s", console, root, params ? params : "");
 	if (n < 0)
 		return NULL;
+	/* No trailing blank when nothing follows the defaults. */
+	while (n > 0 && s[n - 1] == ' ')
+		s[--n] = '\0';
 	if (n >= ARM64_COMMAND_LINE_SIZE) {
 		log_error("--params: kernel command line of %d bytes, arm64 Linux takes at most %d",
 			  n, ARM64_COMMAND_LINE_SIZE - 1);

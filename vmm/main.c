@@ -6,11 +6,20 @@
 #include "config.h"
 #include "log.h"
 #include "status.h"
+#include "vmm/client.h"
+#include "vmm/info.h"
 #include "vmm/vm.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vmm run --kernel IMAGE [options]   boot a guest (vmm run --help)\n"
+	fprintf(f, "usage: vmm run [--kernel IMAGE] [options] boot a guest (vmm run --help)\n"
+		   "       vmm list [--json]                  running VMs\n"
+		   "       vmm stop [--timeout S] NAME        power button, then kill after S (30) s\n"
+		   "       vmm kill|pause|resume NAME\n"
+		   "       vmm console NAME                   attach to a --detach'ed VM's console\n"
+		   "       vmm info NAME [--json]             a running VM: config, state, counters\n"
+		   "       vmm info [--json]                  what this host offers vmm\n"
+		   "       vmm check [--quiet]                can this host run a guest?\n"
 		   "       vmm --version\n"
 		   "       vmm --help\n"
 		   "See vmm(1).\n");
@@ -41,6 +50,18 @@ int main(int argc, char **argv)
 			return r;
 		return vmm_run(&cfg);
 	}
+	if (!strcmp(argv[1], "info"))
+		return vmm_info_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return vmm_check_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return client_list_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stop"))
+		return client_stop_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "kill") || !strcmp(argv[1], "pause") || !strcmp(argv[1], "resume"))
+		return client_simple_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "console"))
+		return client_console_main(argc - 1, argv + 1);
 	log_error("%s: unknown command (try vmm --help)", argv[1]);
 	return VMM_ERR_USAGE;
 }

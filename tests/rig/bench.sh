@@ -38,7 +38,7 @@ done
 b=$(grep -m1 'Run /init' verbose | cut -d' ' -f2)
 t=$(grep -m1 'Run /init' verbose | cut -d' ' -f1)
 echo "BENCH serial bytes=$b ms=$t"
-(sleep 25; echo poweroff) | ./vmm run -k Image -i guest.cpio.gz -p "quiet vmmtest=shell" >/dev/null 2>&1 &
+(sleep 25; echo 'poweroff -f') | ./vmm run -k Image -i guest.cpio.gz -p "quiet vmmtest=shell" >/dev/null 2>&1 &
 sleep 20
 pid=$(pidof vmm)
 awk -v mem=262144 '/^[0-9a-f]+-[0-9a-f]+ /{ split($1, a, "-"); skip = 0 }
@@ -61,7 +61,7 @@ awk -v mode="$mode" '
 	/^BENCH exit/ { split($4, a, "="); ex[n2++] = a[2] }
 	/^BENCH serial/ { split($3, a, "="); b = a[2]; split($4, c, "="); ms = c[2] }
 	/^BENCH rss_kb/ { split($2, a, "="); rss = a[2] }
-	/^BENCH total_VmRSS/ { tot = $2 }
+	/^BENCH total_VmRSS/ { tot = $3 }
 	function median(v, n,   i, j, t) {
 		for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
 		return v[int(n / 2)] " ms (min " v[0] ", max " v[n - 1] ")"
@@ -71,5 +71,5 @@ awk -v mode="$mode" '
 		printf "  vmm run -> guest init (quiet), median of %d: %s\n", n1, median(init, n1)
 		printf "  vmm run -> vmm exit after power-off, median of %d: %s\n", n2, median(ex, n2)
 		printf "  serial console: %d bytes in %d ms = %.0f bytes/s\n", b, ms, b * 1000 / ms
-		printf "  vmm resident memory without guest RAM: %d KiB (VmRSS with touched guest RAM: %s KiB)\n", rss, tot
+		printf "  vmm resident memory without guest RAM: %d KiB (VmRSS, guest RAM it touched included: %s KiB)\n", rss, tot
 	}' "$work/b"

@@ -4,11 +4,12 @@
 #   KVER         a kernel fetched by fetch.sh host: "6.12", "6.1" (the cache
 #                directory) or its full release name
 #   PAYLOAD_DIR  copied to /payload; its run.sh is run by /init
-# The archive holds busybox (with applet links), the network modules the
-# tests will need (decompressed, with their dependencies, in load order),
-# and an /init that mounts the usual file systems, loads the modules, prints
-# the kernel's KVM mode line as "RIG host-mode: ...", runs the payload and
-# powers the machine off.
+# The archive holds busybox (with applet links), the network and disk
+# modules the tests will need (decompressed, with their dependencies, in load
+# order), and an /init that mounts the usual file systems, loads the
+# modules, prints the kernel's KVM mode line as "RIG host-mode: ...", mounts
+# the scratch disk (the first virtio disk, ext4, if QEMU was given one) on
+# /scratch, runs the payload and powers the machine off.
 set -eu
 [ $# -eq 3 ] || { echo "usage: $0 OUT.cpio.gz KVER PAYLOAD_DIR" >&2; exit 2; }
 out=$1 want=$2 payload=$3
@@ -35,7 +36,10 @@ kver=$(cat "$kdir/kver")
 moddir=$kdir/lib/modules/$kver
 
 # Wanted modules; anything this kernel lacks (or has built in) is skipped.
-modules=${RIG_MODULES:-"tun tap vhost vhost_net failover net_failover virtio_net"}
+# virtio_pci and virtio_blk: the scratch disk (QEMU's -drive if=virtio is
+# virtio-blk over PCI; 6.12 has virtio_pci built in, 6.1 as a module; ext4
+# is built into both).
+modules=${RIG_MODULES:-"tun tap vhost vhost_net failover net_failover virtio_net virtio_pci virtio_blk"}
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -43,6 +47,10 @@ mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" \
 	"$stage/etc" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" \
 	"$stage/root" "$stage/lib/modules" "$stage/payload"
 cp "$hostdir/busybox" "$stage/bin/busybox"
+# The host's own kernel where distributions keep it: `vmm run` with no
+# --kernel boots it (the run-no-args case).
+mkdir -p "$stage/boot"
+cp "$kdir/boot/vmlinuz-$kver" "$stage/boot/vmlinuz-$kver"
 
 # Applet links from the native busybox when it is the same build (the arm64
 # one cannot run here); else /init installs them at boot.
@@ -90,6 +98,10 @@ export PATH
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# Pseudo-terminals, for the cases that drive vmm's console as a person would.
+mkdir -p /dev/pts
+mount -t devpts -o ptmxmode=0666 devpts /dev/pts
+[ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx
 mount -t tmpfs tmpfs /tmp
 exec </dev/console >/dev/console 2>&1
 echo "RIG init uptime=$(cut -d' ' -f1 /proc/uptime) kernel=$(uname -r)"
@@ -103,8 +115,26 @@ echo "RIG host-mode: ${mode:-none}"
 dmesg | grep -i 'kvm \[' | sed 's/^\[[^]]*\] */RIG kvm: /'
 if [ -c /dev/kvm ]; then echo "RIG dev-kvm: yes"; else echo "RIG dev-kvm: no"; fi
 echo "RIG cpus=$(nproc) memtotal_kb=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)"
+# The scratch disk: a real file system for disk images (O_DIRECT, holes),
+# unlike the initramfs. Its driver may still be probing: wait a little.
+if [ -d /sys/bus/pci/devices ] && grep -qs 0x1af4 /sys/bus/pci/devices/*/vendor; then
+	i=0
+	while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+fi
+if [ -b /dev/vda ]; then
+	mkdir -p /scratch
+	if mount -t ext4 -o noatime /dev/vda /scratch; then
+		echo "RIG scratch: $(df -k /scratch | awk 'NR == 2 { print $2 " KiB, " $4 " KiB free" }')"
+	else
+		echo "RIG scratch: mount /dev/vda failed"
+	fi
+else
+	echo "RIG scratch: none"
+fi
 cd /payload && sh /payload/run.sh
 echo "RIG payload-status: $?"
+cd /
+umount /scratch 2>/dev/null
 echo "RIG done"
 poweroff -f
 EOF

@@ -13,6 +13,12 @@
 #
 # Prints "PASS <mode>/<case>" / "FAIL <mode>/<case>: <reason>" as they come,
 # then "rig: N passed, N failed". Console logs: build/rig/<mode>.log.
+#
+# Each host boot gets a fresh scratch disk (build/rig/scratch-<mode>.img, a
+# sparse ext4 file system of RIG_SCRATCH_SIZE, default 1G, made here with
+# mke2fs -d and holding rootfs.img from guest/mkrootfs.sh), which the host
+# mounts on /scratch for the disk cases' images; it is deleted after the
+# run unless RIG_KEEP_SCRATCH=1.
 # Exit status 0 only if nothing failed and at least one case ran.
 set -eu
 
@@ -40,11 +46,18 @@ file_type=$(od -An -tx1 -j18 -N2 "$vmm" | tr -d ' \n')
 [ "$file_type" = b700 ] || die "$vmm is not an aarch64 ELF binary"
 command -v qemu-system-aarch64 >/dev/null ||
 	die "qemu-system-aarch64 not found (apt-get install qemu-system-arm)"
+mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
+[ -x "$mke2fs" ] || die "mke2fs not found (apt-get install e2fsprogs)"
+scratch_size=${RIG_SCRATCH_SIZE:-1G}
 
 mkdir -p "$out"
 "$here/fetch.sh" host
 image=$(guest/build-kernel.sh) || die "guest kernel build failed (guest/build-kernel.sh)"
 TOOLS_DIR=$out/tools guest/mkinitramfs.sh "$out/guest-initrd.cpio.gz"
+# The scratch disk's contents, the same for every mode.
+rm -rf "$out/scratch-stage"
+mkdir -p "$out/scratch-stage"
+guest/mkrootfs.sh "$out/scratch-stage/rootfs.img" 32M
 
 # The payload is the same for every mode; the host initramfs differs only
 # by kernel (its modules), so each is built once.
@@ -54,9 +67,16 @@ mkdir -p "$payload"
 cp "$vmm" "$payload/vmm"
 cp "$image" "$payload/Image"
 cp "$out/guest-initrd.cpio.gz" "$payload/initrd.cpio.gz"
-cp "$out/tools/counter" "$payload/counter"
+# The guest tools run in the host too (counter is its reference clock,
+# prng/diskbench work on the image files).
+for t in "$out"/tools/*; do
+	cp "$t" "$payload/"
+	chmod 0755 "$payload/${t##*/}"
+done
+aarch64-linux-gnu-gcc -static -O2 -o "$payload/ptyrun" "$here/tools/ptyrun.c"
 cp "$here/cases.sh" "$payload/run.sh"
-chmod 0755 "$payload/vmm" "$payload/counter" "$payload/run.sh"
+cp "$here"/cases_*.sh "$top/guest/mkzboot.sh" "$payload/"
+chmod 0755 "$payload/vmm" "$payload/ptyrun" "$payload/run.sh"
 case ${RIG_CASES:-} in *[!a-z0-9\ -]*) die "RIG_CASES: case names are [a-z0-9-]" ;; esac
 case ${RIG_VERBOSE:-0} in 0 | 1) ;; *) die "RIG_VERBOSE: 0 or 1" ;; esac
 printf "RIG_CASES='%s'\nRIG_VERBOSE=%s\n" "${RIG_CASES:-}" "${RIG_VERBOSE:-0}" >"$payload/rig.conf"
@@ -80,6 +100,12 @@ for mode in "$@"; do
 	counts=$out/$mode.counts
 	rcfile=$out/$mode.qemu-status
 	rm -f "$counts" "$rcfile"
+	scratch=$out/scratch-$mode.img
+	rm -f "$scratch"
+	: >"$scratch" # else mke2fs says "Creating regular file"
+	"$mke2fs" -q -t ext4 -F -L rig-scratch -E root_owner=0:0 -d "$out/scratch-stage" \
+		"$scratch" "$scratch_size" ||
+		die "mke2fs $scratch failed (e2fsprogs 1.43 or later is needed for -d)"
 	t0=$(date +%s)
 	# QEMU's exit status goes through a file: a pipeline only reports its
 	# last command's. awk strips the serial line's \r, keeps the whole log
@@ -89,8 +115,9 @@ for mode in "$@"; do
 		timeout -k 10 "$timeout_s" qemu-system-aarch64 \
 			-M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 3072 \
 			-nographic -no-reboot -nic none \
+			-drive "file=$scratch,if=virtio,format=raw,cache=unsafe" \
 			-kernel "$vmlinuz" -initrd "$hostcpio" \
-			-append "console=ttyAMA0 quiet panic=-1 $extra" </dev/null 2>&1
+			-append "console=ttyAMA0 quiet panic=-1 rig.mode=$mode $extra" </dev/null 2>&1
 		echo $? >"$rcfile"
 	} | awk -v mode="$mode" -v want="$want" -v logf="$log" -v counts="$counts" '
 		function say(s) { print s; fflush() }
@@ -145,6 +172,7 @@ for mode in "$@"; do
 		failed=$((failed + 1))
 	fi
 	rm -f "$counts" "$rcfile"
+	[ "${RIG_KEEP_SCRATCH:-0}" = 1 ] || rm -f "$scratch"
 	echo "rig: $mode took ${secs}s (host /init at ${boot}s of its uptime)"
 done
 

@@ -125,8 +125,10 @@ static void test_fixed_map(void **state)
 	assert_true(LAYOUT_GIC_V2_CPU + 0x2000 <= LAYOUT_GIC_ITS);
 	assert_true(LAYOUT_GIC_ITS + 0x20000 <= LAYOUT_GIC_REDIST);
 	assert_true(LAYOUT_GIC_REDIST + layout_redist_size(CONFIG_MAX_CPUS) <= LAYOUT_DEV_BASE);
+	assert_true(LAYOUT_UART + LAYOUT_UART_SIZE <= LAYOUT_RTC);
+	assert_true(LAYOUT_RTC + 0x1000 <= LAYOUT_GPIO);
 	assert_true(LAYOUT_GPIO + 0x1000 <= LAYOUT_VIRTIO_BASE);
-	assert_int_equal(LAYOUT_MMIO_END, 0x10050000ULL);
+	assert_int_equal(LAYOUT_MMIO_END, 0x10140000ULL);
 	assert_true(LAYOUT_MMIO_END <= LAYOUT_RAM_BASE);
 	assert_true(LAYOUT_SPI_VIRTIO + LAYOUT_VIRTIO_MAX <= LAYOUT_NR_IRQS - 32);
 }

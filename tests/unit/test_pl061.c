@@ -7,109 +7,13 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 
 #include "pl061.h"
-
-/*
- * Fault injection for the constructors' error paths: setting fail_<name>
- * makes the next call of <name> in this process fail. The wrappers replace
- * the libc functions for the whole test binary and pass through otherwise.
- * ("*(void **)&real = dlsym(...)" is the POSIX idiom for a function
- * pointer from dlsym.) calloc is left alone under a sanitizer, whose
- * allocator owns the heap.
- */
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define FAIL_CALLOC 1
-#endif
-
-static int fail_mutex_init, fail_condattr_init, fail_setclock, fail_cond_init, fail_create;
-
-#ifdef FAIL_CALLOC
-static int fail_calloc;
-
-extern void *__libc_calloc(size_t nmemb, size_t size);
-
-void *calloc(size_t nmemb, size_t size)
-{
-	if (fail_calloc) {
-		fail_calloc = 0;
-		errno = ENOMEM;
-		return NULL;
-	}
-	return __libc_calloc(nmemb, size);
-}
-#endif
-
-int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
-{
-	static int (*real)(pthread_mutex_t *, const pthread_mutexattr_t *);
-
-	if (fail_mutex_init) {
-		fail_mutex_init = 0;
-		return EAGAIN;
-	}
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "pthread_mutex_init");
-	return real(m, attr);
-}
-
-int pthread_condattr_init(pthread_condattr_t *attr)
-{
-	static int (*real)(pthread_condattr_t *);
-
-	if (fail_condattr_init) {
-		fail_condattr_init = 0;
-		return ENOMEM;
-	}
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "pthread_condattr_init");
-	return real(attr);
-}
-
-int pthread_condattr_setclock(pthread_condattr_t *attr, clockid_t clock)
-{
-	static int (*real)(pthread_condattr_t *, clockid_t);
-
-	if (fail_setclock) {
-		fail_setclock = 0;
-		return EINVAL;
-	}
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "pthread_condattr_setclock");
-	return real(attr, clock);
-}
-
-int pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *attr)
-{
-	static int (*real)(pthread_cond_t *, const pthread_condattr_t *);
-
-	if (fail_cond_init) {
-		fail_cond_init = 0;
-		return EAGAIN;
-	}
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "pthread_cond_init");
-	return real(cond, attr);
-}
-
-int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
-{
-	static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-
-	if (fail_create) {
-		fail_create = 0;
-		return EAGAIN;
-	}
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "pthread_create");
-	return real(t, attr, fn, arg);
-}
-
+#include "fault.h"
 
 #define DATA(mask) ((uint64_t)(mask) << 2)
 #define DIR 0x400
@@ -573,32 +477,7 @@ static void test_no_irq_line(void **state)
 static void test_new_failures(void **state)
 {
 	(void)state;
-#ifdef FAIL_CALLOC
-	fail_calloc = 1;
-	errno = 0;
-	assert_null(pl061_new(NULL));
-	assert_int_equal(errno, ENOMEM);
-#endif
-	fail_mutex_init = 1;
-	errno = 0;
-	assert_null(pl061_new(NULL));
-	assert_int_equal(errno, EAGAIN);
-	fail_condattr_init = 1;
-	errno = 0;
-	assert_null(pl061_new(NULL));
-	assert_int_equal(errno, ENOMEM);
-	fail_setclock = 1;
-	errno = 0;
-	assert_null(pl061_new(NULL));
-	assert_int_equal(errno, EINVAL);
-	fail_cond_init = 1;
-	errno = 0;
-	assert_null(pl061_new(NULL));
-	assert_int_equal(errno, EAGAIN);
-	fail_create = 1;
-	errno = 0;
-	assert_null(pl061_new(NULL));
-	assert_int_equal(errno, EAGAIN);
+	fault_check_new(pl061_new(NULL), fail_create);
 }
 
 int main(void)

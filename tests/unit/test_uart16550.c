@@ -7,7 +7,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -17,50 +16,7 @@
 #include <unistd.h>
 
 #include "uart16550.h"
-
-/*
- * Fault injection for the constructors' error paths: setting fail_<name>
- * makes the next call of <name> in this process fail. The wrappers replace
- * the libc functions for the whole test binary and pass through otherwise.
- * ("*(void **)&real = dlsym(...)" is the POSIX idiom for a function
- * pointer from dlsym.) calloc is left alone under a sanitizer, whose
- * allocator owns the heap.
- */
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define FAIL_CALLOC 1
-#endif
-
-static int fail_mutex_init;
-
-#ifdef FAIL_CALLOC
-static int fail_calloc;
-
-extern void *__libc_calloc(size_t nmemb, size_t size);
-
-void *calloc(size_t nmemb, size_t size)
-{
-	if (fail_calloc) {
-		fail_calloc = 0;
-		errno = ENOMEM;
-		return NULL;
-	}
-	return __libc_calloc(nmemb, size);
-}
-#endif
-
-int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
-{
-	static int (*real)(pthread_mutex_t *, const pthread_mutexattr_t *);
-
-	if (fail_mutex_init) {
-		fail_mutex_init = 0;
-		return EAGAIN;
-	}
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "pthread_mutex_init");
-	return real(m, attr);
-}
-
+#include "fault.h"
 
 enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
 #define DLL RBR
@@ -747,16 +703,87 @@ static void test_console_thread_backpressure(void **state)
 static void test_new_failures(void **state)
 {
 	(void)state;
-#ifdef FAIL_CALLOC
-	fail_calloc = 1;
-	errno = 0;
-	assert_null(uart16550_new(NULL, NULL));
-	assert_int_equal(errno, ENOMEM);
-#endif
-	fail_mutex_init = 1;
-	errno = 0;
-	assert_null(uart16550_new(NULL, NULL));
-	assert_int_equal(errno, EAGAIN);
+	fault_check_new(uart16550_new(NULL, NULL), fail_mutex_init);
+}
+
+/*
+ * The state callback: a host mirroring LSR in memory must see each change,
+ * and see it before the interrupt line moves (the guest reads LSR in its
+ * handler without an exit).
+ */
+struct state_log {
+	struct fake_irq irq; /* first: the irq callback casts the line to this */
+	int n;
+	uint8_t lsr[64], ier[64];
+	int irq_calls_then[64];
+};
+
+static void state_cb(void *ctx, uint8_t lsr, uint8_t ier)
+{
+	struct state_log *l = ctx;
+
+	assert_true(l->n < 64);
+	l->lsr[l->n] = lsr;
+	l->ier[l->n] = ier;
+	l->irq_calls_then[l->n] = l->irq.calls;
+	l->n++;
+}
+
+static void test_state_callback(void **state)
+{
+	static struct state_log l;
+	struct uart16550_host host = { .state = state_cb, .ctx = &l };
+	struct uart16550 *u;
+	uint8_t v = 0;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	l.irq.line.set = fake_irq_set;
+	u = uart16550_new(&l.irq.line, &host);
+	assert_non_null(u);
+	/* Power-on state reported once at creation. */
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.lsr[0], 0x60);
+	assert_int_equal(l.ier[0], 0x00);
+
+	/* Enabling the receive interrupt: IER reported, LSR unchanged. */
+	v = 0x01;
+	uart16550_ops.write(u, IER, &v, 1);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.ier[1], 0x01);
+
+	/* Data arrives: DR reported before the line goes up. */
+	assert_int_equal(uart16550_rx(u, (const uint8_t *)"k", 1), 1);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.lsr[2], 0x61);
+	assert_int_equal(l.irq_calls_then[2], l.irq.calls - 1);
+	assert_int_equal(l.irq.line.level, 1);
+
+	/* No change, no call: reading SCR reports nothing. */
+	uart16550_ops.read(u, SCR, &v, 1);
+	assert_int_equal(l.n, 3);
+
+	/* Reading the byte clears DR. */
+	uart16550_ops.read(u, RBR, &v, 1);
+	assert_int_equal(v, 'k');
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.lsr[3], 0x60);
+
+	/* ETBEI on and off: the host sees both (it toggles THR coalescing). */
+	v = 0x03;
+	uart16550_ops.write(u, IER, &v, 1);
+	v = 0x01;
+	uart16550_ops.write(u, IER, &v, 1);
+	assert_int_equal(l.n, 6);
+	assert_int_equal(l.ier[4] & UART16550_IER_ETBEI, UART16550_IER_ETBEI);
+	assert_int_equal(l.ier[5] & UART16550_IER_ETBEI, 0);
+
+	/* A reset reports the power-on state again. */
+	uart16550_reset(u);
+	assert_int_equal(l.n, 7);
+	assert_int_equal(l.lsr[6], 0x60);
+	assert_int_equal(l.ier[6], 0x00);
+	uart16550_free(u);
 }
 
 int main(void)
@@ -789,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_no_host_callbacks),
 		cmocka_unit_test(test_console_thread_backpressure),
 		cmocka_unit_test(test_new_failures),
+		cmocka_unit_test(test_state_callback),
 #undef T
 	};
 

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Thread and condition-variable set-up shared by the device models; see
+ * dev_thread.h for why device threads take no signals.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "dev_thread.h"
+
+int dev_thread_start(pthread_t *thread, const char *name, void *(*fn)(void *), void *arg)
+{
+	char comm[16]; /* pthread_setname_np() refuses longer names (ERANGE) */
+	sigset_t all, old;
+	int rc;
+
+	/* A new thread inherits its creator's mask: block all around the create. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return rc;
+	snprintf(comm, sizeof(comm), "%s", name);
+	pthread_setname_np(*thread, comm);
+	return 0;
+}
+
+int dev_cond_init(pthread_mutex_t *lock, pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	rc = pthread_mutex_init(lock, NULL);
+	if (rc)
+		return rc;
+	rc = pthread_condattr_init(&attr);
+	if (!rc) {
+		rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		if (!rc)
+			rc = pthread_cond_init(cond, &attr);
+		pthread_condattr_destroy(&attr);
+	}
+	if (rc)
+		pthread_mutex_destroy(lock);
+	return rc;
+}
+
+void dev_cond_destroy(pthread_mutex_t *lock, pthread_cond_t *cond)
+{
+	pthread_cond_destroy(cond);
+	pthread_mutex_destroy(lock);
+}

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* vmm list/stop/kill/pause/resume/info NAME/console: clients of VM sockets. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "status.h"
+#include "vmm/client.h"
+#include "vmm/console.h"
+#include "vmm/runtime.h"
+
+#define REPLY_MAX 65536
+
+/* Connect to VM name's socket; -VMM_NO_VM (after a message) when it is not running. */
+static int vm_connect(const char *dir, const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *why = rt_name_valid(name);
+	char path[4096];
+	int fd;
+
+	if (why) {
+		log_error("%s: not a valid VM name (%s)", name, why);
+		return -VMM_ERR_USAGE;
+	}
+	if (rt_probe(dir, name) <= 0 || rt_path(path, sizeof(path), dir, name, "sock") ||
+	    strlen(path) >= sizeof(sa.sun_path)) {
+		log_error("vm %s: not running (see vmm list)", name);
+		return -VMM_NO_VM;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		log_errno("vm %s: %s", name, path);
+		if (fd >= 0)
+			close(fd);
+		return -VMM_NO_VM;
+	}
+	return fd;
+}
+
+/* Send one command, read the one-line reply into buf. Returns 0 or a status. */
+static int request(const char *dir, const char *name, const char *cmd, char *buf, size_t len,
+		   int *keep_fd)
+{
+	int fd = vm_connect(dir, name);
+	size_t got = 0;
+	char line[64];
+
+	if (fd < 0)
+		return -fd;
+	snprintf(line, sizeof(line), "%s\n", cmd);
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
+		log_errno("vm %s: sending %s", name, cmd);
+		close(fd);
+		return VMM_NO_VM;
+	}
+	/* Read up to the newline only: after it, a console stream may follow. */
+	while (got < len - 1) {
+		ssize_t n = recv(fd, buf + got, 1, 0);
+
+		if (n <= 0)
+			break;
+		if (buf[got++] == '\n')
+			break;
+	}
+	buf[got] = '\0';
+	if (keep_fd)
+		*keep_fd = fd;
+	else
+		close(fd);
+	if (!got) {
+		log_error("vm %s: no answer to %s (it may have just ended)", name, cmd);
+		return VMM_NO_VM;
+	}
+	return 0;
+}
+
+/* The "error" of a {"ok": false, ...} reply, or NULL when ok. */
+static const char *reply_error(const char *reply, char *buf, size_t len)
+{
+	const char *e;
+	size_t n = 0;
+
+	if (strstr(reply, "\"ok\": true"))
+		return NULL;
+	e = strstr(reply, "\"error\": \"");
+	if (!e)
+		return "malformed reply";
+	for (e += 10; *e && *e != '"' && n < len - 1; e++)
+		buf[n++] = *e;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* --- human output of our own JSON -------------------------------------- */
+
+struct flat {
+	const char *p;
+	char *out;
+	size_t len, used;
+};
+
+static void put(struct flat *f, const char *s, size_t n)
+{
+	if (f->used + n < f->len) {
+		memcpy(f->out + f->used, s, n);
+		f->used += n;
+		f->out[f->used] = '\0';
+	}
+}
+
+static void skip_ws(struct flat *f)
+{
+	while (*f->p == ' ' || *f->p == '\n' || *f->p == '\t' || *f->p == '\r')
+		f->p++;
+}
+
+/* A JSON string at f->p into buf (escapes kept simple: \" \\ \n \t \uXXXX as '?'). */
+static int read_string(struct flat *f, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (*f->p++ != '"')
+		return -1;
+	while (*f->p && *f->p != '"') {
+		char c = *f->p++;
+
+		if (c == '\\') {
+			c = *f->p++;
+			if (c == 'n')
+				c = ' ';
+			else if (c == 't')
+				c = ' ';
+			else if (c == 'u') {
+				c = '?';
+				f->p += strnlen(f->p, 4) < 4 ? strnlen(f->p, 4) : 4;
+			} else if (!c) {
+				return -1;
+			}
+		}
+		if (n < len - 1)
+			buf[n++] = c;
+	}
+	if (*f->p++ != '"')
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int flatten_value(struct flat *f, const char *key, int depth);
+
+static int flatten_members(struct flat *f, const char *prefix, bool array, int depth)
+{
+	char close = array ? ']' : '}';
+	unsigned int index = 0;
+
+	f->p++;
+	skip_ws(f);
+	if (*f->p == close) {
+		f->p++;
+		return 0;
+	}
+	for (;;) {
+		char name[128], key[512];
+
+		skip_ws(f);
+		if (array) {
+			snprintf(name, sizeof(name), "%u", index++);
+		} else {
+			if (read_string(f, name, sizeof(name)))
+				return -1;
+			skip_ws(f);
+			if (*f->p++ != ':')
+				return -1;
+		}
+		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", name);
+		if (flatten_value(f, key, depth + 1))
+			return -1;
+		skip_ws(f);
+		if (*f->p == ',') {
+			f->p++;
+			continue;
+		}
+		if (*f->p++ != close)
+			return -1;
+		return 0;
+	}
+}
+
+static int flatten_value(struct flat *f, const char *key, int depth)
+{
+	char buf[4096];
+	const char *start;
+
+	if (depth > 16)
+		return -1;
+	skip_ws(f);
+	if (*f->p == '{' || *f->p == '[')
+		return flatten_members(f, key, *f->p == '[', depth);
+	put(f, key, strlen(key));
+	put(f, ": ", 2);
+	if (*f->p == '"') {
+		if (read_string(f, buf, sizeof(buf)))
+			return -1;
+		put(f, buf, strlen(buf));
+	} else {
+		start = f->p;
+		while (*f->p && *f->p != ',' && *f->p != '}' && *f->p != ']' && *f->p != ' ')
+			f->p++;
+		if (f->p == start)
+			return -1;
+		put(f, start, (size_t)(f->p - start));
+	}
+	put(f, "\n", 1);
+	return 0;
+}
+
+int client_flatten_json(const char *json, char *out, size_t len)
+{
+	struct flat f = { .p = json, .out = out, .len = len };
+
+	out[0] = '\0';
+	skip_ws(&f);
+	if (*f.p != '{')
+		return -1;
+	return flatten_members(&f, "", false, 0);
+}
+
+/* --- the commands ------------------------------------------------------- */
+
+static int one_name(int argc, char **argv, const char *usage, const char **name)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		log_error("%s: expected a VM name: vmm %s", argv[0], usage);
+		return VMM_ERR_USAGE;
+	}
+	*name = argv[1];
+	return 0;
+}
+
+int client_info(const char *name, bool json)
+{
+	char dir[4096], err[256], *reply = malloc(REPLY_MAX), *text;
+	const char *e;
+	int r;
+
+	if (!reply)
+		return VMM_ERR_INTERNAL;
+	r = rt_dir(dir, sizeof(dir));
+	if (!r)
+		r = request(dir, name, "info", reply, REPLY_MAX, NULL);
+	if (!r && (e = reply_error(reply, err, sizeof(err)))) {
+		log_error("vm %s: %s", name, e);
+		r = VMM_ERR_INTERNAL;
+	}
+	if (!r && json) {
+		fputs(reply, stdout);
+	} else if (!r) {
+		text = malloc(REPLY_MAX);
+		if (text && !client_flatten_json(reply, text, REPLY_MAX))
+			fputs(text, stdout);
+		free(text);
+	}
+	free(reply);
+	return r;
+}
+
+int client_simple_main(int argc, char **argv)
+{
+	char dir[4096], reply[512], err[256];
+	const char *name, *e;
+	int r = one_name(argc, argv, "kill|pause|resume NAME", &name);
+
+	if (!r)
+		r = rt_dir(dir, sizeof(dir));
+	if (!r)
+		r = request(dir, name, argv[0], reply, sizeof(reply), NULL);
+	if (r)
+		return r;
+	e = reply_error(reply, err, sizeof(err));
+	if (e) {
+		log_error("vm %s: %s: %s", name, argv[0], e);
+		return VMM_ERR_INTERNAL;
+	}
+	/* kill: wait until it is gone, so a script's next command sees that. */
+	if (!strcmp(argv[0], "kill"))
+		while (rt_probe(dir, name) > 0)
+			usleep(20000);
+	return 0;
+}
+
+int client_stop_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char dir[4096], reply[512], err[256];
+	const char *name, *e;
+	long timeout = 30;
+	struct timespec t0, t;
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+t:", opts, NULL)) != -1) {
+		char *end;
+
+		if (c != 't') {
+			log_error("stop: unknown option (vmm stop [--timeout SECONDS] NAME)");
+			return VMM_ERR_USAGE;
+		}
+		timeout = strtol(optarg, &end, 10);
+		if (*end || timeout < 0 || end == optarg) {
+			log_error("--timeout %s: expected seconds", optarg);
+			return VMM_ERR_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		log_error("stop: expected a VM name: vmm stop [--timeout SECONDS] NAME");
+		return VMM_ERR_USAGE;
+	}
+	name = argv[optind];
+	r = rt_dir(dir, sizeof(dir));
+	if (!r)
+		r = request(dir, name, "stop", reply, sizeof(reply), NULL);
+	if (r)
+		return r;
+	e = reply_error(reply, err, sizeof(err));
+	if (e) {
+		log_error("vm %s: stop: %s", name, e);
+		return VMM_ERR_INTERNAL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (rt_probe(dir, name) <= 0)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= timeout)
+			break;
+		usleep(50000);
+	}
+	log_error("vm %s: did not power off within %ld s; killing it", name, timeout);
+	if (request(dir, name, "kill", reply, sizeof(reply), NULL) == 0)
+		while (rt_probe(dir, name) > 0)
+			usleep(20000);
+	return VMM_TIMEOUT;
+}
+
+struct list_ctx {
+	const char *dir;
+	bool json;
+	unsigned int n;
+};
+
+static void list_one(const char *name, void *arg)
+{
+	struct list_ctx *l = arg;
+	char *reply = malloc(REPLY_MAX), *text;
+
+	if (!reply)
+		return;
+	/* A name whose vmm died is cleaned by rt_probe() and not listed. */
+	if (rt_probe(l->dir, name) > 0 && request(l->dir, name, "info", reply, REPLY_MAX, NULL) == 0 &&
+	    strstr(reply, "\"ok\": true")) {
+		reply[strcspn(reply, "\n")] = '\0';
+		if (l->json) {
+			printf("%s%s", l->n ? ",\n  " : "\n  ", reply);
+		} else {
+			text = malloc(REPLY_MAX);
+			if (text && !client_flatten_json(reply, text, REPLY_MAX)) {
+				const char *state = strstr(text, "\nstate: ");
+				const char *pid = strstr(text, "\npid: ");
+				const char *up = strstr(text, "\nuptime_s: ");
+
+				printf("%-20s %-8.*s %-8.*s %.*s\n", name,
+				       state ? (int)strcspn(state + 8, "\n") : 1, state ? state + 8 : "?",
+				       pid ? (int)strcspn(pid + 6, "\n") : 1, pid ? pid + 6 : "?",
+				       up ? (int)strcspn(up + 11, "\n") : 1, up ? up + 11 : "?");
+			}
+			free(text);
+		}
+		l->n++;
+	}
+	free(reply);
+}
+
+int client_list_main(int argc, char **argv)
+{
+	struct list_ctx l = { .json = argc == 2 && !strcmp(argv[1], "--json") };
+	char dir[4096];
+	int r;
+
+	if (argc > 2 || (argc == 2 && !l.json)) {
+		log_error("list: unexpected argument (vmm list [--json])");
+		return VMM_ERR_USAGE;
+	}
+	r = rt_dir(dir, sizeof(dir));
+	if (r)
+		return r;
+	l.dir = dir;
+	if (l.json)
+		printf("[");
+	else
+		printf("%-20s %-8s %-8s %s\n", "NAME", "STATE", "PID", "UPTIME_S");
+	rt_list(dir, list_one, &l);
+	if (l.json)
+		printf("%s]\n", l.n ? "\n" : "");
+	return 0;
+}
+
+int client_console_main(int argc, char **argv)
+{
+	char dir[4096], reply[512], err[256];
+	const char *name, *e;
+	bool raw, in_open = true;
+	struct console_esc esc = { 0 };
+	int fd = -1, r = one_name(argc, argv, "console NAME", &name);
+	char cmd[64] = "console";
+	struct winsize ws;
+
+	/* Our terminal's size, for a virtio console (hvc0 follows it). */
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row)
+		snprintf(cmd, sizeof(cmd), "console %u %u", ws.ws_col, ws.ws_row);
+	if (!r)
+		r = rt_dir(dir, sizeof(dir));
+	if (!r)
+		r = request(dir, name, cmd, reply, sizeof(reply), &fd);
+	if (r)
+		return r;
+	e = reply_error(reply, err, sizeof(err));
+	if (e) {
+		close(fd);
+		log_error("vm %s: console: %s", name, e);
+		return strstr(e, "already attached") ? VMM_BUSY : VMM_ERR_INTERNAL;
+	}
+	raw = console_setup();
+	if (raw)
+		fprintf(stderr, "vmm: attached to %s; Ctrl-A x detaches\r\n", name);
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+		uint8_t buf[4096], out[8192];
+		enum console_action act;
+		size_t used, n_out;
+		ssize_t n;
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents) {
+			n = recv(fd, buf, sizeof(buf), 0);
+			if (n <= 0) {
+				console_restore();
+				fprintf(stderr, "\nvmm: %s ended\n", name);
+				close(fd);
+				return 0;
+			}
+			console_write(buf, (size_t)n);
+		}
+		if (pfd[1].revents) {
+			n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n <= 0) {
+				in_open = false; /* a pipe ran dry: keep showing output */
+				continue;
+			}
+			if (!raw) {
+				if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
+					break;
+				continue;
+			}
+			n_out = console_escape(&esc, buf, (size_t)n, out, &used, &act);
+			if (n_out && send(fd, out, n_out, MSG_NOSIGNAL) < 0)
+				break;
+			if (act == CONSOLE_QUIT)
+				break;
+		}
+	}
+	close(fd);
+	console_restore();
+	fprintf(stderr, "\nvmm: detached from %s; it keeps running\n", name);
+	return 0;
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The control socket of a running VM: RUNDIR/NAME.sock (vmm/runtime.h).
+ *
+ * Protocol: a client connects, sends one line, and gets one JSON line back:
+ *   info                 the VM's configuration, state, uptime and counters
+ *   pause | resume       stop or restart every vCPU (the guest's clock
+ *                        does not jump over the pause)
+ *   stop                 press the guest's power button
+ *   kill                 end the VM now
+ *   console [COLS ROWS]  {"ok":true} and then the connection is the guest's
+ *                        console, both ways, until either side closes it
+ *   resize COLS ROWS     the attached terminal's size (virtio console)
+ * Errors come back as {"ok":false,"error":"..."}.
+ *
+ * Everything here runs on the main thread, from main_loop(): the socket is
+ * polled with the rest, so commands are serialised with guest events and
+ * reboots, and pause/resume can stop and start vCPU threads directly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "status.h"
+#include "uart16550.h"
+#include "virtio_blk.h"
+#include "vmm/json.h"
+#include "vmm/vm.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int ctl_open(struct vm *vm)
+{
+	struct vm_ctl *c = &vm->ctl;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[4096];
+	int i, r;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		c->clients[i].fd = -1;
+	c->listen_fd = c->lock_fd = c->console_fd = -1;
+	c->started = now_s();
+	r = rt_dir(c->dir, sizeof(c->dir));
+	if (r)
+		return r;
+	if (vm->cfg->name)
+		snprintf(c->name, sizeof(c->name), "%s", vm->cfg->name);
+	else
+		rt_name_default(c->name, sizeof(c->name), getpid());
+	c->lock_fd = rt_claim(c->dir, c->name);
+	if (c->lock_fd < 0) {
+		r = -c->lock_fd;
+		c->lock_fd = -1;
+		return r;
+	}
+	if (rt_path(path, sizeof(path), c->dir, c->name, "sock") ||
+	    strlen(path) >= sizeof(sa.sun_path)) {
+		log_error("--name %s: socket path %s/%s.sock too long", c->name, c->dir, c->name);
+		return VMM_ERR_USAGE;
+	}
+	strcpy(sa.sun_path, path);
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->listen_fd < 0 || bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(c->listen_fd, 8) < 0) {
+		log_errno("control socket %s", path);
+		return VMM_ERR_HOST;
+	}
+	log_info("vm %s: control socket %s", c->name, path);
+	return 0;
+}
+
+void ctl_close(struct vm *vm)
+{
+	struct vm_ctl *c = &vm->ctl;
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (c->clients[i].fd >= 0)
+			close(c->clients[i].fd);
+	if (c->console_fd >= 0) {
+		console_set_out(-1);
+		close(c->console_fd);
+		c->console_fd = -1;
+	}
+	if (c->listen_fd >= 0)
+		close(c->listen_fd);
+	c->listen_fd = -1;
+	rt_release(c->dir, c->name, c->lock_fd);
+	c->lock_fd = -1;
+}
+
+static void reply(int fd, const char *json_line)
+{
+	if (send(fd, json_line, strlen(json_line), MSG_NOSIGNAL) < 0) {
+		/* the client went away; nothing to tell it */
+	}
+}
+
+static void reply_error(int fd, const char *error)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	/* One line, like every reply: the client reads up to the newline. */
+	fputs("{\"ok\": false, \"error\": ", f);
+	json_write_string(f, error, strlen(error));
+	fputs("}\n", f);
+	fclose(f);
+	if (buf)
+		reply(fd, buf);
+	free(buf);
+}
+
+static void reply_ok(int fd, const char *state)
+{
+	char buf[128];
+
+	snprintf(buf, sizeof(buf), "{\"ok\": true, \"state\": \"%s\"}\n", state);
+	reply(fd, buf);
+}
+
+/* The `info` answer; kept in step with what `vmm info NAME` prints. */
+static void reply_info(struct vm *vm, int fd)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct uart16550_stats us;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+	unsigned int i;
+
+	if (!f)
+		return;
+	uart16550_get_stats(vm->serial.uart, &us);
+	json_begin(&j, f);
+	json_bool(&j, "ok", true);
+	json_string(&j, "name", vm->ctl.name);
+	json_int(&j, "pid", getpid());
+	json_string(&j, "state", vm->ctl.paused ? "paused" : "running");
+	json_uint(&j, "uptime_s", (unsigned long long)(now_s() - vm->ctl.started));
+	json_string(&j, "kernel", vm->files.kernel_path);
+	json_string(&j, "initrd", vm->files.initrd_path);
+	json_string(&j, "cmdline", vm->bootargs);
+	json_uint(&j, "cpus", vm->nvcpus);
+	json_uint(&j, "mem_mib", vm->layout.ram_size >> 20);
+	json_uint(&j, "ipa_bits", vm->kvm.ipa_bits);
+	json_string(&j, "irqchip", vm->kvm.gic == DT_GIC_V3 ? (vm->kvm.its ? "gicv3-its" : "gicv3")
+							    : "gicv2");
+	json_uint(&j, "reboots", vm->reboots);
+	json_object_begin(&j, "console");
+	json_string(&j, "device", vm->vcon ? "virtio" : "serial");
+	json_bool(&j, "attached", vm->ctl.console_fd >= 0);
+	json_string(&j, "log", cfg->console_log);
+	json_uint(&j, "tx_bytes", us.tx_bytes);
+	json_uint(&j, "rx_bytes", us.rx_bytes);
+	json_object_end(&j);
+	json_array_begin(&j, "disks");
+	for (i = 0; i < vm->ndisks; i++) {
+		struct virtio_blk_stats bs;
+
+		virtio_blk_get_stats(vm->disks[i].blk, &bs);
+		json_object_begin(&j, NULL);
+		json_string(&j, "path", cfg->disks[i].path);
+		json_bool(&j, "ro", cfg->disks[i].ro);
+		json_string(&j, "io", disk_io_name(virtio_blk_backend(vm->disks[i].blk)));
+		json_uint(&j, "requests", bs.requests);
+		json_uint(&j, "bytes_read", bs.bytes_read);
+		json_uint(&j, "bytes_written", bs.bytes_written);
+		json_uint(&j, "io_errors", bs.io_errors);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_end(&j);
+	fclose(f);
+	if (buf) {
+		/* One line on the wire: the client reads up to the newline. */
+		for (i = 0; i + 1 < len; i++)
+			if (buf[i] == '\n')
+				buf[i] = ' ';
+		reply(fd, buf);
+	}
+	free(buf);
+}
+
+static int do_pause(struct vm *vm)
+{
+	if (vm->ctl.paused)
+		return 0;
+	vcpu_stop_all(vm);
+	serial_drain(&vm->serial);
+	if (arm64_counter_pause(&vm->kvm, &vm->vcpus[0].cpu))
+		return -1;
+	vm->ctl.paused = true;
+	log_info("vm %s: paused", vm->ctl.name);
+	return 0;
+}
+
+static int do_resume(struct vm *vm)
+{
+	if (!vm->ctl.paused)
+		return 0;
+	if (arm64_counter_resume(&vm->kvm, &vm->vcpus[0].cpu) || vcpu_start_all(vm))
+		return -1;
+	vm->ctl.paused = false;
+	log_info("vm %s: resumed", vm->ctl.name);
+	return 0;
+}
+
+/* One request line from a client; returns an event that ends the VM, if any. */
+static enum vm_event handle_request(struct vm *vm, struct ctl_client *cl, char *line)
+{
+	int fd = cl->fd;
+	enum vm_event ev = VM_EV_NONE;
+
+	if (!strcmp(line, "info")) {
+		reply_info(vm, fd);
+	} else if (!strcmp(line, "pause")) {
+		if (do_pause(vm))
+			reply_error(fd, "pause failed");
+		else
+			reply_ok(fd, "paused");
+	} else if (!strcmp(line, "resume")) {
+		if (do_resume(vm))
+			reply_error(fd, "resume failed");
+		else
+			reply_ok(fd, "running");
+	} else if (!strcmp(line, "stop")) {
+		if (vm->ctl.paused && do_resume(vm)) {
+			reply_error(fd, "resume before stop failed");
+		} else {
+			devices_power_button(vm);
+			reply_ok(fd, "stopping");
+		}
+	} else if (!strcmp(line, "kill")) {
+		reply_ok(fd, "killed");
+		ev = VM_EV_KILLED;
+	} else if (!strncmp(line, "resize ", 7)) {
+		unsigned int cols = 0, rows = 0;
+
+		if (sscanf(line + 7, "%u %u", &cols, &rows) == 2)
+			devices_console_size(vm, cols, rows);
+		reply_ok(fd, vm->ctl.paused ? "paused" : "running");
+	} else if (!strncmp(line, "console", 7) && (!line[7] || line[7] == ' ')) {
+		unsigned int cols = 0, rows = 0;
+
+		if (sscanf(line + 7, "%u %u", &cols, &rows) == 2 && vm->ctl.console_fd < 0)
+			devices_console_size(vm, cols, rows);
+		if (vm->ctl.console_fd >= 0) {
+			reply_error(fd, "a console is already attached");
+		} else if (!vm->ctl.console_socket) {
+			reply_error(fd, "this VM's console is not on its socket (started without "
+					"--detach)");
+		} else {
+			reply(fd, "{\"ok\": true}\n");
+			/* The connection becomes the console: out of the request table. */
+			vm->ctl.console_fd = fd;
+			cl->fd = -1;
+			console_set_out(fd);
+			log_info("vm %s: console attached", vm->ctl.name);
+			return VM_EV_NONE;
+		}
+	} else {
+		reply_error(fd, "unknown command");
+	}
+	close(fd);
+	cl->fd = -1;
+	return ev;
+}
+
+int ctl_pollfds(struct vm *vm, struct pollfd *pfd)
+{
+	struct vm_ctl *c = &vm->ctl;
+	int i, n = 0;
+
+	if (c->listen_fd < 0)
+		return 0;
+	pfd[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		pfd[n++] = (struct pollfd){ .fd = c->clients[i].fd, .events = POLLIN };
+	return n;
+}
+
+enum vm_event ctl_handle(struct vm *vm, const struct pollfd *pfd, int n)
+{
+	struct vm_ctl *c = &vm->ctl;
+	enum vm_event ev = VM_EV_NONE;
+	int i;
+
+	if (n == 0)
+		return VM_EV_NONE;
+	for (i = 0; i < CTL_MAX_CLIENTS && ev == VM_EV_NONE; i++) {
+		struct ctl_client *cl = &c->clients[i];
+		ssize_t r;
+		char *nl;
+
+		if (cl->fd < 0 || !(pfd[1 + i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		r = recv(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len, MSG_DONTWAIT);
+		if (r <= 0 || (cl->len += (size_t)r) == sizeof(cl->buf) - 1) {
+			close(cl->fd); /* gone, or a line longer than any command */
+			cl->fd = -1;
+			continue;
+		}
+		cl->buf[cl->len] = '\0';
+		nl = strchr(cl->buf, '\n');
+		if (!nl)
+			continue;
+		*nl = '\0';
+		ev = handle_request(vm, cl, cl->buf);
+	}
+	if (pfd[0].revents & POLLIN) {
+		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		for (i = 0; fd >= 0 && i < CTL_MAX_CLIENTS; i++) {
+			if (c->clients[i].fd < 0) {
+				c->clients[i].fd = fd;
+				c->clients[i].len = 0;
+				fd = -1;
+			}
+		}
+		if (fd >= 0) {
+			reply_error(fd, "busy: too many control connections");
+			close(fd);
+		}
+	}
+	return ev;
+}
+
+void ctl_console_detach(struct vm *vm)
+{
+	if (vm->ctl.console_fd < 0)
+		return;
+	console_set_out(-1);
+	close(vm->ctl.console_fd);
+	vm->ctl.console_fd = -1;
+	log_info("vm %s: console detached", vm->ctl.name);
+}
