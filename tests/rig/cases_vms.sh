@@ -280,7 +280,9 @@ case_panic_pvpanic() {
 # --console virtio: the guest's console is hvc0; output and input both work.
 case_console_virtio() {
 	t0=$(date +%s)
-	{ sleep 10; printf 'echo HVC-$((6*7)) $(tty)\n'; sleep 3; echo 'poweroff -f'; sleep 30; } |
+	rm -f out
+	{ wait_for 'GUEST shell' out "$BOOT_SECS" && sleep 2
+	  printf 'echo HVC-$((6*7)) $(tty)\n'; sleep 3; echo 'poweroff -f'; sleep 30; } |
 		timeout "$BOOT_SECS" "$VMM" run --console virtio --kernel "$KERNEL" --initrd "$INITRD" \
 			--params "vmmtest=shell quiet" >out 2>err
 	rc=$?
