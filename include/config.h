@@ -43,6 +43,7 @@ struct vm_config {
 	bool detach;             /* --detach: run in the background once the guest runs */
 	const char *console_log; /* --console-log FILE */
 	bool console_virtio;     /* --console virtio: hvc0 instead of ttyS0 */
+	bool console_pty;        /* --console-pty: the console on a new pty */
 	unsigned int timeout;    /* --timeout SECONDS; 0: none */
 	struct disk_opts disks[CONFIG_MAX_DISKS]; /* --disk, in command-line order */
 	unsigned int ndisks;

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -428,6 +430,8 @@ int client_console_main(int argc, char **argv)
 	int fd = -1, r = one_name(argc, argv, "console NAME", &name);
 	char cmd[64] = "console";
 	struct winsize ws;
+	sigset_t winch;
+	int wfd;
 
 	/* Our terminal's size, for a virtio console (hvc0 follows it). */
 	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row)
@@ -442,29 +446,52 @@ int client_console_main(int argc, char **argv)
 	if (e) {
 		close(fd);
 		log_error("vm %s: console: %s", name, e);
-		return strstr(e, "already attached") ? VMM_BUSY : VMM_ERR_INTERNAL;
+		if (strstr(e, "already attached"))
+			return VMM_BUSY;
+		/* Started without a console socket: what was asked cannot be. */
+		return strstr(e, "console is") ? VMM_ERR_USAGE : VMM_ERR_INTERNAL;
 	}
 	raw = console_setup();
 	if (raw)
 		fprintf(stderr, "vmm: attached to %s; Ctrl-A x detaches\r\n", name);
+	/* Resizing our terminal resizes the guest's (hvc0): SIGWINCH, then "resize". */
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &winch, NULL);
+	wfd = signalfd(-1, &winch, SFD_CLOEXEC);
 	for (;;) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = fd, .events = POLLIN },
 			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = wfd, .events = POLLIN },
 		};
 		uint8_t buf[4096], out[8192];
 		enum console_action act;
 		size_t used, n_out;
 		ssize_t n;
 
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
 			break;
+		if (pfd[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(wfd, &si, sizeof(si)) == sizeof(si) &&
+			    ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row) {
+				char rcmd[64], rreply[128];
+
+				/* A second connection: this one is a byte stream now. */
+				snprintf(rcmd, sizeof(rcmd), "resize %u %u", ws.ws_col, ws.ws_row);
+				request(dir, name, rcmd, rreply, sizeof(rreply), NULL);
+			}
+		}
 		if (pfd[0].revents) {
 			n = recv(fd, buf, sizeof(buf), 0);
 			if (n <= 0) {
 				console_restore();
 				fprintf(stderr, "\nvmm: %s ended\n", name);
 				close(fd);
+				if (wfd >= 0)
+					close(wfd);
 				return 0;
 			}
 			console_write(buf, (size_t)n);
@@ -488,6 +515,8 @@ int client_console_main(int argc, char **argv)
 		}
 	}
 	close(fd);
+	if (wfd >= 0)
+		close(wfd);
 	console_restore();
 	fprintf(stderr, "\nvmm: detached from %s; it keeps running\n", name);
 	return 0;

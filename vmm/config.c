@@ -23,6 +23,7 @@ enum {
 	OPT_CONSOLE_LOG,
 	OPT_TIMEOUT,
 	OPT_CONSOLE,
+	OPT_CONSOLE_PTY,
 };
 
 static const struct option run_options[] = {
@@ -41,6 +42,7 @@ static const struct option run_options[] = {
 	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "console-pty", no_argument, NULL, OPT_CONSOLE_PTY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -83,6 +85,7 @@ void config_usage(void)
 	       "                         console is then on the VM's socket (vmm console NAME)\n"
 	       "      --console DEVICE   serial (16550, ttyS0; default) or virtio (hvc0, its\n"
 	       "                         size following the terminal)\n"
+	       "      --console-pty      put the console on a new pty and print its path\n"
 	       "      --console-log FILE append everything the guest prints to FILE\n"
 	       "      --timeout SECONDS  end the VM after SECONDS (exit status 8)\n"
 	       "  -v, --verbose          say more about what vmm does\n"
@@ -273,6 +276,9 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			}
 			log_error("--console %s: expected serial or virtio", optarg);
 			return VMM_ERR_USAGE;
+		case OPT_CONSOLE_PTY:
+			cfg->console_pty = true;
+			break;
 		case OPT_TIMEOUT:
 			n = parse_uint(optarg, 1, 100000000);
 			if (n < 0) {

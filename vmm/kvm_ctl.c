@@ -168,6 +168,7 @@ static void reply_info(struct vm *vm, int fd)
 	json_object_begin(&j, "console");
 	json_string(&j, "device", vm->vcon ? "virtio" : "serial");
 	json_bool(&j, "attached", vm->ctl.console_fd >= 0);
+	json_string(&j, "pty", vm->pty.master >= 0 ? vm->pty.path : NULL);
 	json_string(&j, "log", cfg->console_log);
 	json_uint(&j, "tx_bytes", us.tx_bytes);
 	json_uint(&j, "rx_bytes", us.rx_bytes);
@@ -265,6 +266,12 @@ static enum vm_event handle_request(struct vm *vm, struct ctl_client *cl, char *
 			devices_console_size(vm, cols, rows);
 		if (vm->ctl.console_fd >= 0) {
 			reply_error(fd, "a console is already attached");
+		} else if (vm->pty.master >= 0) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "this VM's console is on %s (--console-pty)",
+				 vm->pty.path);
+			reply_error(fd, why);
 		} else if (!vm->ctl.console_socket) {
 			reply_error(fd, "this VM's console is not on its socket (started without "
 					"--detach)");
@@ -348,7 +355,7 @@ void ctl_console_detach(struct vm *vm)
 {
 	if (vm->ctl.console_fd < 0)
 		return;
-	console_set_out(-1);
+	console_set_out(vm->pty.connected ? vm->pty.master : -1);
 	close(vm->ctl.console_fd);
 	vm->ctl.console_fd = -1;
 	log_info("vm %s: console detached", vm->ctl.name);

@@ -62,9 +62,13 @@ static enum vm_event console_read(struct vm *vm, struct console_in *in, int fd)
 	if (n <= 0) {
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return VM_EV_NONE;
-		if (fd == vm->ctl.console_fd)
+		if (fd == vm->ctl.console_fd) {
 			ctl_console_detach(vm); /* the client left; the guest runs on */
-		else
+		} else if (fd == vm->pty.master) {
+			/* EIO: the slave's last user left; pty_check sees it too. */
+			vm->pty.connected = false;
+			console_set_out(-1);
+		} else
 			in->eof = true;
 		return VM_EV_NONE;
 	}
@@ -117,11 +121,33 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * A program opened or closed the pty's slave, or resized it: output goes to
+ * the pty only while somebody reads it (an attached `vmm console` client
+ * takes precedence), and a virtio console follows the slave's size.
+ */
+static void pty_check(struct vm *vm)
+{
+	bool resized;
+
+	if (vm->pty.master < 0)
+		return;
+	if (console_pty_check(&vm->pty, &resized) && vm->ctl.console_fd < 0) {
+		console_set_out(vm->pty.connected ? vm->pty.master : -1);
+		log_info("console: %s %s", vm->pty.path,
+			 vm->pty.connected ? "opened" : "closed");
+	}
+	if (resized)
+		devices_console_size(vm, vm->pty.cols, vm->pty.rows);
+}
+
 /* The fd console input comes from now, or -1. */
 static int console_fd(struct vm *vm, const struct console_in *in)
 {
-	if (vm->ctl.console_socket)
+	if (vm->ctl.console_fd >= 0 || vm->ctl.console_socket)
 		return vm->ctl.console_fd;
+	if (vm->pty.master >= 0)
+		return vm->pty.connected ? vm->pty.master : -1;
 	return in->eof ? -1 : STDIN_FILENO;
 }
 
@@ -134,6 +160,8 @@ enum vm_event main_loop(struct vm *vm, int sfd, double deadline)
 		int cfd = console_fd(vm, &in), nctl, timeout = SERIAL_FLUSH_MS;
 		enum vm_event ev;
 
+		pty_check(vm);
+		cfd = console_fd(vm, &in);
 		pfd[0] = (struct pollfd){ .fd = vm->event_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		/* While the UART is full, wait for room instead of reading more. */

@@ -331,6 +331,20 @@ static int console_outputs(struct vm *vm, int *log_fd)
 			return VMM_ERR_INPUT;
 		}
 	}
+	if (cfg->console_pty) {
+		int r = console_pty_open(&vm->pty);
+
+		if (r) {
+			errno = -r;
+			log_errno("--console-pty: a new pty");
+			return VMM_ERR_HOST;
+		}
+		/* Always printed: it is what the user connects to. */
+		fprintf(stderr, "vmm: console on %s\n", vm->pty.path);
+		/* Nobody has it open yet: the main loop connects it (console_pty_check). */
+		console_set_outputs(-1, true, *log_fd);
+		return 0;
+	}
 	vm->ctl.console_socket = cfg->detach;
 	/* Detached, output goes to the log and whoever attaches, never blocking. */
 	console_set_outputs(cfg->detach ? -1 : STDOUT_FILENO, cfg->detach, *log_fd);
@@ -357,6 +371,7 @@ int vmm_run(const struct vm_config *cfg)
 	vm.files.kernel_fd = vm.files.initrd_fd = -1;
 	vm.ctl.listen_fd = vm.ctl.lock_fd = vm.ctl.console_fd = -1;
 	vm.irq_vcon.fd = -1;
+	vm.pty.master = -1;
 	for (r = 0; r < CTL_MAX_CLIENTS; r++)
 		vm.ctl.clients[r].fd = -1;
 	vm.event_fd = eventfd(0, EFD_CLOEXEC);
@@ -406,7 +421,7 @@ int vmm_run(const struct vm_config *cfg)
 	if (r)
 		goto out;
 
-	if (!cfg->detach) {
+	if (!cfg->detach && !cfg->console_pty) {
 		vm.raw_console = console_setup();
 		terminal_size_changed(&vm);
 	}
@@ -443,6 +458,7 @@ out:
 	ctl_close(&vm);
 	if (log_fd >= 0)
 		close(log_fd);
+	console_pty_close(&vm.pty);
 	if (sfd >= 0)
 		close(sfd);
 	if (r > 128 && r < 128 + 65) {

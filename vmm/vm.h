@@ -15,6 +15,7 @@
 #include "guest_mem.h"
 #include "irq.h"
 #include "vmm/console.h"
+#include "vmm/console_pty.h"
 #include "vmm/loader.h"
 #include "vmm/runtime.h"
 
@@ -129,6 +130,7 @@ struct vm {
 	int rx_ready_fd;  /* eventfd: the UART has room for console input again */
 	int exit_signal;
 	bool raw_console;
+	struct console_pty pty;  /* --console-pty; pty.master -1 otherwise */
 	unsigned int reboots;
 	struct vm_ctl ctl;
 };

@@ -297,5 +297,64 @@ case_console_virtio() {
 	fi
 }
 
+# --console-pty: vmm prints the pty's path; a script's redirections drive a
+# shell in the guest through it; vmm info shows it; vmm console refuses.
+case_console_pty() {
+	vm_detach rig-p --console-pty --console-log "$PWD/p.log" --params "vmmtest=shell quiet"
+	pty=$(sed -n 's/^vmm: console on //p' derr)
+	wait_for 'GUEST shell' p.log 60
+	got=1 isdev=no
+	if [ -c "$pty" ]; then
+		isdev=yes
+		exec 3<>"$pty"
+		# The quotes split the marker: only the answer, not the echo, has PTY-42.
+		printf 'echo "PT""Y-$((6*7))"\n' >&3
+		timeout 30 grep -m1 -q 'PTY-42' <&3
+		got=$?
+		exec 3<&-
+	fi
+	"$VMM" info --json rig-p >info.json 2>&1
+	"$VMM" console rig-p </dev/null >c.out 2>c.err
+	crc=$?
+	"$VMM" kill rig-p
+	if [ "$rc" != 0 ]; then
+		fail console-pty "--detach --console-pty: status $rc: $(head -n1 derr)"
+	elif [ "$isdev" != yes ]; then
+		fail console-pty "no pty at '$pty': $(head -n2 derr | tr '\n' '|')"
+	elif [ "$got" != 0 ]; then
+		fail console-pty "no answer from the guest's shell on $pty: $(tail -n2 p.log | tr '\n' '|')"
+	elif ! grep -q "\"pty\": \"$pty\"" info.json; then
+		fail console-pty "vmm info does not show $pty: $(grep -o '"console".*' info.json | head -c 200)"
+	elif [ "$crc" = 0 ] || ! grep -q "console is on $pty" c.err; then
+		fail console-pty "vmm console on a pty VM: status $crc, '$(head -n1 c.err)'"
+	elif ! grep -q '^PTY-42' p.log; then
+		fail console-pty "the console log lacks what the pty saw"
+	else
+		pass console-pty
+	fi
+}
+
+# vmm console: resizing the client's terminal resizes the guest's hvc0.
+case_console_resize() {
+	vm_detach rig-w --console virtio --params "vmmtest=shell quiet"
+	sleep 6
+	# stty size waits for the change (the resize goes over a second connection).
+	pty_vmm -w 'attached to rig-w' -s '\n' -w '# ' -s 'stty size\n' -w '24 80' \
+		-s '@winsize=100x40' -w '' \
+		-s 'for i in $(seq 100); do [ "$(stty size)" = "40 100" ] && break; sleep 0.1; done; s=$(stty size | tr " " x); echo "SIZ""E-$s"\n' \
+		-w 'SIZE-' -s '\x01x' -- "$VMM" console rig-w
+	"$VMM" kill rig-w
+	if [ "$rc" != 0 ]; then
+		fail console-resize "vmm console: status '$rc': $(why)"
+	elif ! grep -q '^24 80' all; then
+		fail console-resize "hvc0 did not start at the client's 80x24: $(grep -A1 'stty size' all | tail -n1)"
+	elif ! grep -q '^SIZE-40x100' all; then
+		fail console-resize "hvc0 did not follow the resize to 100x40: $(grep '^SIZE' all)"
+	else
+		pass console-resize
+	fi
+}
+
 VMS_CASES="vm-detach-list vm-names vm-missing vm-pause vm-info vm-console vm-stop
-vm-stop-timeout vm-stale timeout sigterm console-log panic-pvpanic console-virtio"
+vm-stop-timeout vm-stale timeout sigterm console-log panic-pvpanic console-virtio
+console-pty console-resize"

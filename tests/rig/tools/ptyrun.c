@@ -6,7 +6,9 @@
  *
  * Copies the command's terminal output to stdout. Each -w/-s pair waits
  * until PATTERN has appeared in the output (after the previous pair's),
- * then types BYTES (C escapes: \n \r \\ \xHH). Ends with one line:
+ * then types BYTES (C escapes: \n \r \\ \xHH); BYTES "@winsize=COLSxROWS"
+ * resizes the terminal instead (the command gets SIGWINCH). The terminal
+ * starts at 80x24. An empty PATTERN matches at once. Ends with one line:
  *   PTY status=<exit status or 128+signal> termios=<restored|changed>
  * where termios compares the terminal's settings after the command ended
  * with those before it started (a raw terminal left behind is "changed").
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -54,6 +57,7 @@ int main(int argc, char **argv)
 	static char seen[1 << 20];
 	size_t nseen = 0, from = 0;
 	struct termios before, after;
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
 	time_t deadline;
 	pid_t pid;
 
@@ -69,7 +73,7 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return 2;
-	if (openpty(&master, &slave, NULL, NULL, NULL) < 0 || tcgetattr(slave, &before) < 0) {
+	if (openpty(&master, &slave, NULL, NULL, &ws) < 0 || tcgetattr(slave, &before) < 0) {
 		perror("ptyrun: openpty");
 		return 2;
 	}
@@ -114,10 +118,17 @@ int main(int argc, char **argv)
 					       strlen(wait_for[step]))) {
 			char out[256];
 			size_t len = unescape(send[step], out);
+			unsigned int cols, rows;
 
 			from = nseen;
-			if (write(master, out, len) != (ssize_t)len)
+			if (sscanf(send[step], "@winsize=%ux%u", &cols, &rows) == 2) {
+				ws.ws_col = (unsigned short)cols;
+				ws.ws_row = (unsigned short)rows;
+				if (ioctl(master, TIOCSWINSZ, &ws) < 0)
+					perror("ptyrun: TIOCSWINSZ");
+			} else if (write(master, out, len) != (ssize_t)len) {
 				perror("ptyrun: write");
+			}
 			step++;
 		}
 	}
