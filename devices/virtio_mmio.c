@@ -21,6 +21,12 @@
  * writes, so a bit set between the driver's read and its ACK survives and
  * the edge that came with it makes the driver look again: nothing is lost
  * and no lock is shared with the I/O path.
+ *
+ * Direct interrupts (virtio_mmio_set_irq_direct): when the kernel
+ * (vhost-net) writes the line's irqfd itself, no bit is ever set here, and
+ * Linux's handler ignores an interrupt whose InterruptStatus reads 0. So in
+ * that mode the used-buffer bit always reads as set: every edge then makes
+ * the driver look at its used rings, which costs a spurious look at most.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -98,6 +104,7 @@ struct virtio_mmio {
 	bool reset_logged;      /* needs_reset has logged this cycle */
 	bool width_logged;
 	atomic_uint isr;        /* InterruptStatus */
+	atomic_bool irq_direct; /* the used-buffer bit always reads as set */
 };
 
 /* Back to the state after power-on; lock held, device stopped. */
@@ -269,6 +276,12 @@ void virtio_mmio_signal(struct virtio_mmio *t, unsigned int q)
 	irq_pulse(t->irq);
 }
 
+void virtio_mmio_set_irq_direct(struct virtio_mmio *t, bool on)
+{
+	/* The wiring's property, not the driver's: resets keep it. */
+	atomic_store(&t->irq_direct, on);
+}
+
 void virtio_mmio_config_changed(struct virtio_mmio *t)
 {
 	pthread_mutex_lock(&t->lock);
@@ -308,7 +321,7 @@ static uint32_t vmmio_reg_read(struct virtio_mmio *t, uint64_t off)
 	case REG_QUEUE_READY:
 		return q ? q->ready : 0;
 	case REG_INTERRUPT_STATUS:
-		return atomic_load(&t->isr);
+		return atomic_load(&t->isr) | (atomic_load(&t->irq_direct) ? VIRTIO_INT_VRING : 0);
 	case REG_STATUS:
 		return t->status;
 	case REG_SHM_LEN_LOW:

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "disk.h"
+#include "net.h"
 
 /*
  * Everything `vmm run` was asked to do, parsed and checked for syntax before
@@ -47,6 +48,8 @@ struct vm_config {
 	unsigned int timeout;    /* --timeout SECONDS; 0: none */
 	struct disk_opts disks[CONFIG_MAX_DISKS]; /* --disk, in command-line order */
 	unsigned int ndisks;
+	struct net_opts nets[NET_MAX_NICS]; /* --network tap..., in command-line order */
+	unsigned int nnets;      /* 0 also after --network none */
 };
 
 /*

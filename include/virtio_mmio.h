@@ -102,6 +102,18 @@ int virtio_mmio_kick_fd(struct virtio_mmio *t, unsigned int q);
  */
 void virtio_mmio_signal(struct virtio_mmio *t, unsigned int q);
 
+/*
+ * virtio_mmio_set_irq_direct - whether something other than
+ * virtio_mmio_signal() (vhost-net writing the line's irqfd) raises the
+ * used-buffer interrupt. The transport never hears of those, and Linux
+ * ignores an interrupt whose InterruptStatus is 0, so while on,
+ * InterruptStatus always reads with the used-buffer bit (bit 0) set; the
+ * configuration-change bit works as before, and an InterruptACK of bit 0
+ * is harmless. Kept across resets (it describes the wiring). Any thread,
+ * lock-free.
+ */
+void virtio_mmio_set_irq_direct(struct virtio_mmio *t, bool on);
+
 /* virtio_mmio_config_changed - raise the configuration-change interrupt. */
 void virtio_mmio_config_changed(struct virtio_mmio *t);
 

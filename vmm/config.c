@@ -43,6 +43,7 @@ static const struct option run_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "console-pty", no_argument, NULL, OPT_CONSOLE_PTY },
+	{ "network", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -75,6 +76,9 @@ void config_usage(void)
 	       "  -d, --disk PATH[,ro][,direct][,io=io_uring|aio|sync][,serial=ID][,queues=N]\n"
 	       "                         a virtio-blk disk (repeatable: vda, vdb, ...); the first\n"
 	       "                         is the root file system unless --params has root=\n"
+	       "  -n, --network tap[,ifname=NAME][,mac=MAC][,vhost=on|off][,queues=N][,fd=N]\n"
+	       "                 [,link=up|down]  a virtio-net NIC on a tap (repeatable);\n"
+	       "                         --network none: no NIC\n"
 	       "      --ipa-bits N       guest physical address size (default: what the\n"
 	       "                         memory map needs, at least 32)\n"
 	       "      --irqchip KIND     auto, gicv3, gicv3-its or gicv2 (default auto)\n"
@@ -174,17 +178,39 @@ static void config_defaults(struct vm_config *cfg)
 	cfg->reboot = REBOOT_RESTART;
 }
 
+/* One --network: a NIC to add, or none (which no NIC may accompany). */
+static int parse_network(struct vm_config *cfg, const char *spec, bool *none)
+{
+	struct net_opts o;
+
+	if (net_opts_parse(spec, &o))
+		return VMM_ERR_USAGE;
+	if (o.none)
+		*none = true;
+	else if (cfg->nnets == NET_MAX_NICS) {
+		log_error("--network %s: more than %d NICs", spec, NET_MAX_NICS);
+		return VMM_ERR_USAGE;
+	} else
+		cfg->nets[cfg->nnets++] = o;
+	if (*none && cfg->nnets) {
+		log_error("--network %s: --network none and a NIC both given", spec);
+		return VMM_ERR_USAGE;
+	}
+	return 0;
+}
+
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	static const char *const reboot_names[] = { "reboot", "exit" };
+	bool net_none = false;
 	const char *why;
-	int c, v;
+	int c, v, r;
 	long n;
 
 	config_defaults(cfg);
 	optind = 0; /* 0, not 1: a full reset of getopt's state in glibc and musl */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:i:p:c:m:d:vh", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:p:c:m:d:n:vh", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			cfg->kernel = optarg;
@@ -278,6 +304,11 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			return VMM_ERR_USAGE;
 		case OPT_CONSOLE_PTY:
 			cfg->console_pty = true;
+			break;
+		case 'n':
+			r = parse_network(cfg, optarg, &net_none);
+			if (r)
+				return r;
 			break;
 		case OPT_TIMEOUT:
 			n = parse_uint(optarg, 1, 100000000);

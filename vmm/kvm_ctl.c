@@ -32,6 +32,7 @@
 #include "status.h"
 #include "uart16550.h"
 #include "virtio_blk.h"
+#include "virtio_net.h"
 #include "vmm/json.h"
 #include "vmm/vm.h"
 
@@ -186,6 +187,26 @@ static void reply_info(struct vm *vm, int fd)
 		json_uint(&j, "bytes_read", bs.bytes_read);
 		json_uint(&j, "bytes_written", bs.bytes_written);
 		json_uint(&j, "io_errors", bs.io_errors);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_array_begin(&j, "nics");
+	for (i = 0; i < vm->nnics; i++) {
+		const struct vm_nic *n = &vm->nics[i];
+		struct virtio_net_stats ns;
+		char mac[18];
+
+		virtio_net_get_stats(n->net, &ns);
+		json_object_begin(&j, NULL);
+		json_string(&j, "tap", n->ifname);
+		json_string(&j, "mac", net_mac_format(n->mac, mac));
+		json_bool(&j, "vhost", virtio_net_uses_vhost(n->net));
+		json_bool(&j, "link", !cfg->nets[i].link_down);
+		/* The userspace path's packets; vhost-net's are the tap's counters. */
+		json_uint(&j, "rx_packets", ns.rx_packets);
+		json_uint(&j, "rx_bytes", ns.rx_bytes);
+		json_uint(&j, "tx_packets", ns.tx_packets);
+		json_uint(&j, "tx_bytes", ns.tx_bytes);
 		json_object_end(&j);
 	}
 	json_array_end(&j);

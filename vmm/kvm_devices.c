@@ -21,8 +21,8 @@
 #include "virtio_mmio.h"
 #include "vmm/vm.h"
 
-static void add_desc(struct vm *vm, enum dev_kind kind, uint64_t base, uint64_t size,
-		     unsigned int spi, int edge)
+void add_desc(struct vm *vm, enum dev_kind kind, uint64_t base, uint64_t size,
+	      unsigned int spi, int edge)
 {
 	struct dev_desc *d = &vm->devs[vm->ndevs++];
 
@@ -33,8 +33,8 @@ static void add_desc(struct vm *vm, enum dev_kind kind, uint64_t base, uint64_t 
 	d->edge = edge;
 }
 
-static int add_to_bus(struct vm *vm, struct bus_dev *bd, const char *name, uint64_t base,
-		      uint64_t size, const struct bus_dev_ops *ops, void *opaque)
+int add_to_bus(struct vm *vm, struct bus_dev *bd, const char *name, uint64_t base,
+	       uint64_t size, const struct bus_dev_ops *ops, void *opaque)
 {
 	int r;
 
@@ -235,6 +235,13 @@ int devices_create(struct vm *vm)
 			return r;
 		vm->ndisks = i + 1;
 	}
+	/* NICs after the disks: eth0, eth1, ... in command-line order. */
+	for (i = 0; i < vm->cfg->nnets; i++) {
+		r = nic_create(vm, i);
+		if (r)
+			return r;
+		vm->nnics = i + 1;
+	}
 	if (vm->cfg->console_virtio)
 		return vcon_create(vm);
 	return 0;
@@ -250,6 +257,8 @@ void devices_reset(struct vm *vm)
 	pl061_reset(vm->gpio);
 	for (i = 0; i < vm->ndisks; i++)
 		virtio_mmio_reset(vm->disks[i].mmio);
+	for (i = 0; i < vm->nnics; i++)
+		virtio_mmio_reset(vm->nics[i].mmio);
 	if (vm->vcon_mmio)
 		virtio_mmio_reset(vm->vcon_mmio);
 }
@@ -272,6 +281,9 @@ void devices_destroy(struct vm *vm)
 		memset(d, 0, sizeof(*d));
 	}
 	vm->ndisks = 0;
+	for (i = 0; i < vm->cfg->nnets; i++)
+		nic_destroy(vm, &vm->nics[i]);
+	vm->nnics = 0;
 	if (vm->vcon_mmio)
 		virtio_mmio_free(vm->vcon_mmio);
 	virtio_console_free(vm->vcon);

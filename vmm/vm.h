@@ -25,6 +25,7 @@ struct pl061;
 struct pvpanic;
 struct virtio_blk;
 struct virtio_console;
+struct virtio_net;
 struct virtio_mmio;
 
 /* What ended a guest run, posted by a vCPU thread or the main loop. */
@@ -95,6 +96,19 @@ struct vm_disk {
 	struct bus_dev bus;
 };
 
+/* One --network NIC (vmm/kvm_net.c). */
+struct vm_nic {
+	struct vm *vm;           /* NULL until nic_create() starts on it */
+	char name[16];
+	uint64_t base;
+	struct virtio_net *net;
+	struct virtio_mmio *mmio;
+	struct irq_line irq;     /* edge, through an irqfd (vhost-net's call fd) */
+	struct bus_dev bus;
+	char ifname[16];         /* the tap's */
+	uint8_t mac[6];
+};
+
 struct vm {
 	const struct vm_config *cfg;
 	struct arm64_host host;
@@ -122,6 +136,8 @@ struct vm {
 	uint64_t vcon_base;
 	struct vm_disk disks[CONFIG_MAX_DISKS];
 	unsigned int ndisks;    /* created so far */
+	struct vm_nic nics[NET_MAX_NICS];
+	unsigned int nnics;     /* created so far */
 	unsigned int nvirtio;   /* virtio-mmio slots used */
 
 	/* vCPU threads report the first event; the main loop waits on event_fd. */
@@ -159,6 +175,20 @@ void vcpu_signals_init(void);
  * devices_destroy - stop device threads and free it all; safe when partly created.
  */
 int devices_create(struct vm *vm);
+
+/*
+ * add_to_bus - put a device model on the MMIO bus; add_desc - describe it
+ * for the device tree. nic_create - NIC i of the configuration, with its
+ * tap (and vhost-net), on the next virtio-mmio slot; nic_destroy - undo it
+ * (safe on a NIC never or partly created). vmm/kvm_devices.c,
+ * vmm/kvm_net.c; main thread.
+ */
+int add_to_bus(struct vm *vm, struct bus_dev *bd, const char *name, uint64_t base,
+	       uint64_t size, const struct bus_dev_ops *ops, void *opaque);
+void add_desc(struct vm *vm, enum dev_kind kind, uint64_t base, uint64_t size, unsigned int spi,
+	      int edge);
+int nic_create(struct vm *vm, unsigned int i);
+void nic_destroy(struct vm *vm, struct vm_nic *n);
 void devices_power_button(struct vm *vm);
 
 /*

@@ -5,7 +5,8 @@
  *                                    standard output
  *   prng -c [-d] SEED SIZE FILE [OFFSET]
  *                                    compare SIZE bytes of FILE from OFFSET
- *                                    (default 0) with the SEED stream; SEED
+ *                                    (default 0; FILE "-": standard input,
+ *                                    from its start) with the SEED stream; SEED
  *                                    "zero" stands for zeroes. Prints
  *                                    "prng=ok" (exit 0) or "prng=differs at
  *                                    BYTE" / "prng=short at BYTE" / "prng=
@@ -127,7 +128,8 @@ static int check(uint64_t seed, int zero, uint64_t size, const char *path, uint6
 		printf("prng=out of memory\n");
 		return 1;
 	}
-	fd = open(path, O_RDONLY | (direct ? O_DIRECT : 0));
+	/* "-": standard input, read in order (a pipe from nc, say). */
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | (direct ? O_DIRECT : 0)) : 0;
 	if (fd < 0) {
 		printf("prng=%s: %s\n", path, strerror(errno));
 		return 1;
@@ -137,7 +139,8 @@ static int check(uint64_t seed, int zero, uint64_t size, const char *path, uint6
 		size_t have = 0;
 
 		while (have < n) {
-			ssize_t r = pread(fd, got + have, n - have, (off_t)(offset + done + have));
+			ssize_t r = fd ? pread(fd, got + have, n - have, (off_t)(offset + done + have))
+				       : read(fd, got + have, n - have);
 
 			if (r < 0 && errno == EINTR)
 				continue;
@@ -162,6 +165,11 @@ static int check(uint64_t seed, int zero, uint64_t size, const char *path, uint6
 			return 1;
 		}
 		done += n;
+	}
+	/* A stream must end there too: more bytes than SIZE is a difference. */
+	if (fd == 0 && read(fd, got, 1) > 0) {
+		printf("prng=longer than %llu\n", (unsigned long long)size);
+		return 1;
 	}
 	close(fd);
 	free(got);

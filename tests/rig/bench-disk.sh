@@ -22,23 +22,14 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:-6.12-vhe}
 secs=${BENCH_SECS:-5}
-case $mode in
-6.12-vhe | 6.12-nvhe | 6.12-protected | 6.1-vhe | 6.1-nvhe) ;;
-*) echo "bench-disk: unknown mode '$mode'" >&2; exit 2 ;;
-esac
+# shellcheck disable=SC1091 # beside this script
+. "$top/tests/rig/bench-lib.sh"
+bench_mode "$mode"
 case $secs in '' | *[!0-9]*) echo "bench-disk: BENCH_SECS: seconds" >&2; exit 2 ;; esac
-cache=${VMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmm}
 mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
 [ -x "$mke2fs" ] || { echo "bench-disk: mke2fs not found (apt-get install e2fsprogs)" >&2; exit 1; }
-[ -x "$top/build/aarch64/vmm" ] || { echo "bench-disk: build/aarch64/vmm missing (make cross)" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-p=$work/payload
-mkdir -p "$p"
-"$top/tests/rig/fetch.sh" host
-image=$("$top/guest/build-kernel.sh")
-TOOLS_DIR=$work/tools "$top/guest/mkinitramfs.sh" "$p/guest.cpio.gz"
-cp "$top/build/aarch64/vmm" "$image" "$work/tools/diskbench" "$p/"
+bench_prepare bench-disk
+cp "$work/tools/diskbench" "$p/"
 cat >"$p/run.sh" <<EOS
 #!/bin/sh
 secs=$secs
@@ -68,16 +59,9 @@ for io in io_uring aio sync; do
 done
 EOS
 chmod +x "$p/run.sh"
-"$top/tests/rig/mkhost.sh" "$work/host.cpio.gz" "${mode%%-*}" "$p" >/dev/null
 : >"$work/scratch.img"
 "$mke2fs" -q -t ext4 -F -L bench-scratch "$work/scratch.img" 1G
-case $mode in *-nvhe) extra=kvm-arm.mode=nvhe ;; *-protected) extra=kvm-arm.mode=protected ;; *) extra= ;; esac
-timeout 1800 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 3072 \
-	-nographic -no-reboot -nic none \
-	-drive "file=$work/scratch.img,if=virtio,format=raw,cache=unsafe" \
-	-kernel "$cache/host/${mode%%-*}/vmlinuz" -initrd "$work/host.cpio.gz" \
-	-append "console=ttyAMA0 quiet panic=-1 $extra" </dev/null |
-	tr -d '\r' >"$work/log" || true
+bench_boot "$mode" "$p" "$work/log" "$work/scratch.img"
 grep '^BENCH' "$work/log" >"$work/b" || { echo "bench-disk: no results; log:" >&2; tail -n 30 "$work/log" >&2; exit 1; }
 grep '^BENCH error' "$work/b" >&2 || true
 # BENCH_RAW=1: diskbench's own lines too.

@@ -971,6 +971,8 @@ case_bad_disk_perm() {
 . "$P/cases_info.sh"
 # shellcheck disable=SC1091
 . "$P/cases_vms.sh"
+# shellcheck disable=SC1091
+. "$P/cases_net.sh"
 
 ALL="boot-poweroff cpus-1 cpus-2 cpus-4 mem cmdline initrd counter reboot
 reboot-exit panic-exit mmio-unclaimed irqchip-gicv3 irqchip-its console-quit console-keys
@@ -980,7 +982,7 @@ bad-cpus-many bad-ipa-small bad-ipa-large bad-gicv2 bad-option bad-no-kvm
 disk-root disk-bigfile-uring disk-bigfile-aio disk-bigfile-sync disk-bigfile-direct
 disk-many disk-mq disk-ro disk-discard disk-serial disk-lock disk-sigterm
 disk-odd-size bad-disk-missing bad-disk-dir bad-disk-option bad-disk-unwritable
-bad-disk-perm $BOOT_CASES $INFO_CASES $VMS_CASES"
+bad-disk-perm $BOOT_CASES $INFO_CASES $VMS_CASES $NET_CASES"
 
 for f in "$VMM" "$KERNEL" "$INITRD" "$COUNTER" "$PTYRUN" "$PRNG"; do
 	[ -e "$f" ] || echo "RIG payload: $f missing"

@@ -74,9 +74,10 @@ for t in "$out"/tools/*; do
 	chmod 0755 "$payload/${t##*/}"
 done
 aarch64-linux-gnu-gcc -static -O2 -o "$payload/ptyrun" "$here/tools/ptyrun.c"
+aarch64-linux-gnu-gcc -static -O2 -o "$payload/taptool" "$here/tools/taptool.c"
 cp "$here/cases.sh" "$payload/run.sh"
 cp "$here"/cases_*.sh "$top/guest/mkzboot.sh" "$payload/"
-chmod 0755 "$payload/vmm" "$payload/ptyrun" "$payload/run.sh"
+chmod 0755 "$payload/vmm" "$payload/ptyrun" "$payload/taptool" "$payload/run.sh"
 case ${RIG_CASES:-} in *[!a-z0-9\ -]*) die "RIG_CASES: case names are [a-z0-9-]" ;; esac
 case ${RIG_VERBOSE:-0} in 0 | 1) ;; *) die "RIG_VERBOSE: 0 or 1" ;; esac
 printf "RIG_CASES='%s'\nRIG_VERBOSE=%s\n" "${RIG_CASES:-}" "${RIG_VERBOSE:-0}" >"$payload/rig.conf"

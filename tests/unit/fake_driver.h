@@ -172,6 +172,43 @@ static __attribute__((unused)) bool wait_used(FAKE_DRIVER_FIXTURE *f, unsigned i
 	return false;
 }
 
+/*
+ * Post a chain and kick only if the device asked for kicks, as Linux does
+ * (VIRTQ_USED_F_NO_NOTIFY, or avail_event with EVENT_IDX): so a device
+ * that forgot to ask would never hear of the buffer.
+ */
+static __attribute__((unused)) uint16_t post_kick(FAKE_DRIVER_FIXTURE *f, unsigned int q,
+						  const struct seg *s, unsigned int n)
+{
+	uint16_t *used = ram(f, qbase(q) + 0x2000, 4 + 8 * QSIZE + 2);
+	uint16_t old = f->avail_idx[q], head, event;
+	bool want;
+
+	head = post(f, q, s, n);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (f->features & F_EVENT_IDX) {
+		event = __atomic_load_n(&used[2 + 4 * QSIZE], __ATOMIC_RELAXED);
+		want = (uint16_t)(f->avail_idx[q] - event - 1) < (uint16_t)(f->avail_idx[q] - old);
+	} else {
+		want = !(__atomic_load_n(&used[0], __ATOMIC_RELAXED) & 1);
+	}
+	if (want)
+		kick(f, q);
+	return head;
+}
+
+/* The next used entry of queue q must be (head, len). */
+static __attribute__((unused)) void expect_used(FAKE_DRIVER_FIXTURE *f, unsigned int q,
+						uint16_t head, uint32_t len)
+{
+	uint16_t h;
+	uint32_t l;
+
+	assert_true(wait_used(f, q, &h, &l));
+	assert_int_equal(h, head);
+	assert_int_equal(l, len);
+}
+
 /* Nothing is returned on queue q within a short while. */
 static __attribute__((unused)) void assert_no_used(FAKE_DRIVER_FIXTURE *f, unsigned int q)
 {

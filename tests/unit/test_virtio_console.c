@@ -153,40 +153,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/*
- * Post a chain and kick only if the device asked for kicks, as Linux does
- * (VIRTQ_USED_F_NO_NOTIFY, or avail_event with EVENT_IDX): so a device
- * that forgot to ask would never hear of the buffer.
- */
-static uint16_t post_kick(struct cfx *f, unsigned int q, const struct seg *s, unsigned int n)
-{
-	uint16_t *used = ram(f, qbase(q) + 0x2000, 4 + 8 * QSIZE + 2);
-	uint16_t old = f->avail_idx[q], head, event;
-	bool want;
-
-	head = post(f, q, s, n);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (f->features & F_EVENT_IDX) {
-		event = __atomic_load_n(&used[2 + 4 * QSIZE], __ATOMIC_RELAXED);
-		want = (uint16_t)(f->avail_idx[q] - event - 1) < (uint16_t)(f->avail_idx[q] - old);
-	} else {
-		want = !(__atomic_load_n(&used[0], __ATOMIC_RELAXED) & 1);
-	}
-	if (want)
-		kick(f, q);
-	return head;
-}
-
-/* The next used entry must be (head, len). */
-static void expect_used(struct cfx *f, unsigned int q, uint16_t head, uint32_t len)
-{
-	uint16_t h;
-	uint32_t l;
-
-	assert_true(wait_used(f, q, &h, &l));
-	assert_int_equal(h, head);
-	assert_int_equal(l, len);
-}
 
 static bool wait_tx(struct cfx *f, size_t n)
 {

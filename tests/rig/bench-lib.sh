@@ -1,0 +1,49 @@
+# Sourced by the tests/rig/bench-*.sh scripts: one boot of the emulated
+# arm64 host running a payload's run.sh, as the rig does (tests/rig/run.sh),
+# without the rig's cases.
+#
+# bench_boot MODE PAYLOAD_DIR LOG [SCRATCH_IMG]: build the host initramfs
+# for MODE's kernel around PAYLOAD_DIR, boot it under QEMU (with
+# SCRATCH_IMG as its virtio disk, mounted on /scratch, when given) and
+# write its console, \r stripped, to LOG. Needs $top (the source tree).
+bench_boot() {
+	bb_mode=$1 bb_payload=$2 bb_log=$3 bb_disk=
+	cache=${VMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmm}
+	"$top/tests/rig/mkhost.sh" "$bb_payload.host.cpio.gz" "${bb_mode%%-*}" "$bb_payload" >/dev/null
+	case $bb_mode in
+	*-nvhe) bb_extra=kvm-arm.mode=nvhe ;;
+	*-protected) bb_extra=kvm-arm.mode=protected ;;
+	*) bb_extra= ;;
+	esac
+	[ -n "${4:-}" ] && bb_disk="-drive file=$4,if=virtio,format=raw,cache=unsafe"
+	# shellcheck disable=SC2086 # bb_disk is two words or none
+	timeout 1800 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp 2 \
+		-m 3072 -nographic -no-reboot -nic none $bb_disk \
+		-kernel "$cache/host/${bb_mode%%-*}/vmlinuz" -initrd "$bb_payload.host.cpio.gz" \
+		-append "console=ttyAMA0 quiet panic=-1 $bb_extra" </dev/null |
+		tr -d '\r' >"$bb_log" || true
+}
+
+# bench_prepare NAME: the common start of a benchmark: vmm must be built;
+# makes $work (removed on exit) with the payload directory $p holding vmm,
+# the guest kernel and guest.cpio.gz, and the guest tools in $work/tools.
+bench_prepare() {
+	[ -x "$top/build/aarch64/vmm" ] || { echo "$1: build/aarch64/vmm missing (make cross)" >&2; exit 1; }
+	work=$(mktemp -d)
+	# shellcheck disable=SC2064 # $work is fixed now
+	trap "rm -rf '$work'" EXIT
+	p=$work/payload
+	mkdir -p "$p"
+	"$top/tests/rig/fetch.sh" host
+	image=$("$top/guest/build-kernel.sh")
+	TOOLS_DIR=$work/tools "$top/guest/mkinitramfs.sh" "$p/guest.cpio.gz"
+	cp "$top/build/aarch64/vmm" "$image" "$p/"
+}
+
+# bench_mode MODE: exit 2 unless MODE is a rig host mode.
+bench_mode() {
+	case $1 in
+	6.12-vhe | 6.12-nvhe | 6.12-protected | 6.1-vhe | 6.1-nvhe) ;;
+	*) echo "${0##*/}: unknown mode '$1'" >&2; exit 2 ;;
+	esac
+}

@@ -1,0 +1,87 @@
+#!/bin/sh
+# bench-net.sh [MODE]: virtio-net figures for vmm, measured inside the
+# emulated arm64 host (default mode 6.12-vhe), in one QEMU boot. Reported,
+# never asserted.
+#
+# The guest (2 vCPUs, minimal kernel) has one NIC on a tap of the emulated
+# host, 10.8.0.0/24. For vhost=off (vmm's userspace path) and vhost=on
+# (vhost-net), guest/tools/netbench measures over one TCP connection each:
+#   - guest -> host: BENCH_MB MiB (default 64), MB/s at the receiver
+#   - host -> guest: the same the other way
+#   - round trip: 200 one-byte request/responses (TCP_NODELAY), average and
+#     best in microseconds; and ping's average over 20 echoes
+# The emulated host is TCG: absolute figures are far below a real arm64
+# machine; compare rows with each other and runs of this script with each
+# other.
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+mode=${1:-6.12-vhe}
+mb=${BENCH_MB:-64}
+# shellcheck disable=SC1091 # beside this script
+. "$top/tests/rig/bench-lib.sh"
+bench_mode "$mode"
+case $mb in '' | *[!0-9]*) echo "bench-net: BENCH_MB: MiB" >&2; exit 2 ;; esac
+bench_prepare bench-net
+cp "$work/tools/netbench" "$p/"
+aarch64-linux-gnu-gcc -static -O2 -o "$p/taptool" "$top/tests/rig/tools/taptool.c"
+printf '#!/bin/sh\nmb=%s\n' "$mb" >"$p/run.sh"
+cat >>"$p/run.sh" <<'EOS'
+cd /payload
+./taptool add bt0 && ip addr add 10.8.0.1/24 dev bt0 && ip link set bt0 up ||
+	{ echo "BENCH error: no tap"; exit 1; }
+for v in off on; do
+	./netbench recv 5001 >h.recv 2>&1 &
+	rpid=$!
+	./vmm run -k Image -i guest.cpio.gz --cpus 2 --mem 512M --verbose \
+		--network "tap,ifname=bt0,vhost=$v" \
+		-p "quiet vmmtest=net-bench rig.ip=10.8.0.2/24 rig.peer=10.8.0.1 rig.mb=$mb" \
+		</dev/null >out 2>&1 &
+	vpid=$!
+	i=0
+	while [ $i -lt 600 ] && kill -0 $vpid 2>/dev/null && ! grep -q '^GUEST listening' out; do
+		sleep 1
+		i=$((i + 1))
+	done
+	wait $rpid
+	echo "BENCH $v g2h $(cat h.recv)"
+	./netbench send 10.8.0.2 5002 "$mb" || echo "BENCH error: vhost=$v: host send failed"
+	sleep 1
+	ping -c 20 -i 0.2 10.8.0.2 >h.ping 2>&1
+	echo "BENCH $v ping $(tail -n1 h.ping)"
+	echo "BENCH $v rr $(./netbench rr 10.8.0.2 5003 200 2>&1)"
+	wait $vpid
+	rc=$?
+	tr -d '\r' <out | sed -n "s/^GUEST netbench recv /BENCH $v h2g netbench recv /p"
+	[ "$rc" = 0 ] || echo "BENCH error: vhost=$v: vmm status $rc: $(tr -d '\r' <out | grep -v '^GUEST' | tail -n1)"
+	grep -q 'network 0:.*vhost-net' out && echo "BENCH $v path vhost-net" || echo "BENCH $v path userspace"
+done
+EOS
+chmod +x "$p/run.sh"
+bench_boot "$mode" "$p" "$work/log"
+grep '^BENCH' "$work/log" >"$work/b" || { echo "bench-net: no results; log:" >&2; tail -n 30 "$work/log" >&2; exit 1; }
+grep '^BENCH error' "$work/b" >&2 || true
+[ "${BENCH_RAW:-0}" = 1 ] && sed 's/^BENCH /  /' "$work/b"
+awk -v mode="$mode" -v mb="$mb" '
+	function val(k,   i, a) {
+		for (i = 1; i <= NF; i++) if (split($i, a, "=") == 2 && a[1] == k) return a[2]
+		return ""
+	}
+	$1 == "BENCH" && $2 != "error" {
+		v = $2
+		if ($3 == "g2h") g2h[v] = val("mbps")
+		else if ($3 == "h2g") h2g[v] = val("mbps")
+		else if ($3 == "rr") { rr[v] = val("avg_us"); rrmin[v] = val("min_us") }
+		else if ($3 == "ping") { split($0, a, "= "); split(a[2], b, "/"); ping[v] = b[2] }
+		else if ($3 == "path") path[v] = $4
+	}
+	function show(x) { return x == "" ? "-" : x }
+	END {
+		printf "vmm network benchmark, host %s (emulated arm64, TCG): one TCP connection, %s MiB\n", mode, mb
+		printf "%-26s %12s %12s %12s %12s %10s\n", "", "guest->host", "host->guest", "TCP RR avg", "TCP RR best", "ping avg"
+		printf "%-26s %12s %12s %12s %12s %10s\n", "vmm --network option", "MB/s", "MB/s", "us", "us", "ms"
+		for (i = 0; i < 2; i++) {
+			v = i ? "on" : "off"
+			printf "%-26s %12s %12s %12s %12s %10s\n", "vhost=" v " (" show(path[v]) ")", show(g2h[v]), show(h2g[v]), show(rr[v]), show(rrmin[v]), show(ping[v])
+		}
+		printf "(MB = 10^6 bytes, measured by the receiver from its first byte to EOF)\n"
+	}' "$work/b"
