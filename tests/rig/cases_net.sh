@@ -23,6 +23,15 @@ nic_line() {
 	sed -n "s/^GUEST nic $1 //p" all | head -n1
 }
 
+# offloads_on BITS: the guest's negotiated virtio-net features (a string of
+# 0/1, bit 0 first) include CSUM (0), GUEST_CSUM (1), MAC (5), GUEST_TSO4
+# (7), HOST_TSO4 (11), MRG_RXBUF (15) and STATUS (16).
+offloads_on() {
+	for b in 0 1 5 7 11 15 16; do
+		[ "$(echo "$1" | cut -c$((b + 1)))" = 1 ] || return 1
+	done
+}
+
 # net_transfer NAME VHOST [PAIRS [MIB]]: over rigtap0, ping both ways and
 # MIB (default NET_MB) MiB each way, checked by the receiver with prng -c; vmm's verbose line
 # must name the path (vhost-net or userspace) it took, and the guest must
@@ -75,6 +84,8 @@ net_transfer() {
 		fail "$name" "the guest's MAC: $(nic_line eth0)"
 	elif [ "$(field "$(nic_line eth0)" carrier)" != 1 ]; then
 		fail "$name" "the guest's link is not up: $(nic_line eth0)"
+	elif ! offloads_on "$(field "$(nic_line eth0)" features)"; then
+		fail "$name" "negotiated features lack one of CSUM GUEST_CSUM MAC GUEST_TSO4 HOST_TSO4 MRG_RXBUF STATUS: $(field "$(nic_line eth0)" features)"
 	elif [ "$(field "$(nic_line eth0)" rxqueues)" != "$pairs" ]; then
 		fail "$name" "the guest has $(field "$(nic_line eth0)" rxqueues) receive queues, want $pairs"
 	elif [ "$(guest ping0)" != ok ]; then
