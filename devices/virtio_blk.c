@@ -149,30 +149,6 @@ static void blk_count(atomic_uint_fast64_t *c, uint64_t v)
 	atomic_fetch_add_explicit(c, v, memory_order_relaxed);
 }
 
-/* Copy up to len bytes at byte off of an iovec array into buf; returns the count. */
-static size_t iov_read(const struct iovec *iov, unsigned int cnt, uint64_t off, void *buf,
-		       size_t len)
-{
-	size_t got = 0;
-	unsigned int i;
-
-	for (i = 0; i < cnt && got < len; i++) {
-		size_t n;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		n = iov[i].iov_len - off;
-		if (n > len - got)
-			n = len - got;
-		memcpy((char *)buf + got, (char *)iov[i].iov_base + off, n);
-		got += n;
-		off = 0;
-	}
-	return got;
-}
-
 /*
  * The bytes of iov[0..cnt) without the first skip and last trim bytes, as
  * at most cap segments in out. Returns the segment count and *bytes, or
@@ -268,7 +244,7 @@ static uint8_t blk_parse_zero(struct virtio_blk *b, struct vq_chain *c, struct b
 
 	if (c->out_len - BLK_HDR_SIZE != BLK_SEG_SIZE) /* max_*_seg is 1 */
 		return VIRTIO_BLK_S_UNSUPP;
-	iov_read(c->iov, c->nout, BLK_HDR_SIZE, seg, sizeof(seg));
+	vq_iov_read(c->iov, c->nout, BLK_HDR_SIZE, seg, sizeof(seg));
 	memcpy(&sector, seg, 8);
 	memcpy(&nsec, seg + 8, 4);
 	memcpy(&flags, seg + 12, 4);
@@ -348,7 +324,7 @@ static void blk_handle(struct blk_queue *bq, struct vq_chain *c)
 	/* The walker drops empty buffers, so the last one holds the byte. */
 	last = &c->iov[c->nout + c->nin - 1];
 	status = (uint8_t *)last->iov_base + last->iov_len - 1;
-	if (iov_read(c->iov, c->nout, 0, hdr, sizeof(hdr)) < sizeof(hdr)) {
+	if (vq_iov_read(c->iov, c->nout, 0, hdr, sizeof(hdr)) < sizeof(hdr)) {
 		blk_finish(bq, c->head, status, VIRTIO_BLK_S_UNSUPP, 0);
 		return;
 	}

@@ -94,21 +94,6 @@ static void con_guest_error(struct virtio_console *c, const char *why)
 	virtio_mmio_needs_reset(c->t, why);
 }
 
-/* Copy up to len bytes of buf into iov[0..cnt); returns the count. */
-static size_t iov_fill(const struct iovec *iov, unsigned int cnt, const uint8_t *buf, size_t len)
-{
-	size_t done = 0;
-	unsigned int i;
-
-	for (i = 0; i < cnt && done < len; i++) {
-		size_t n = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
-
-		memcpy(iov[i].iov_base, buf + done, n);
-		done += n;
-	}
-	return done;
-}
-
 /* Everything on the transmitq, as one batch with one interrupt. */
 static void con_tx_work(struct virtio_console *c)
 {
@@ -257,7 +242,7 @@ size_t virtio_console_rx(struct virtio_console *c, const uint8_t *buf, size_t le
 			con_guest_error(c, "console receive chain without a writable buffer");
 			break;
 		}
-		n = iov_fill(ch->iov, ch->nin, buf + done, len - done);
+		n = vq_iov_write(ch->iov, ch->nin, 0, buf + done, len - done);
 		vq_push(c->rxq, ch->head, (uint32_t)n);
 		pushed = true;
 		done += n;

@@ -36,7 +36,7 @@ static bool ctrl_mac_table_ok(const struct vq_chain *c)
 	for (i = 0; i < 2; i++) {
 		if (c->out_len - off < sizeof(entries))
 			return false;
-		net_iov_read(c->iov, c->nout, off, &entries, sizeof(entries));
+		vq_iov_read(c->iov, c->nout, off, &entries, sizeof(entries));
 		off += sizeof(entries);
 		entries = le32toh(entries);
 		if (entries > (c->out_len - off) / MAC_LEN)
@@ -53,7 +53,7 @@ static uint8_t ctrl_command(struct virtio_net *n, const struct vq_chain *c)
 	uint8_t hdr[CTRL_HDR];
 	uint16_t pairs;
 
-	net_iov_read(c->iov, c->nout, 0, hdr, sizeof(hdr));
+	vq_iov_read(c->iov, c->nout, 0, hdr, sizeof(hdr));
 	switch (hdr[0]) {
 	case VIRTIO_NET_CTRL_RX:
 		return hdr[1] <= VIRTIO_NET_CTRL_RX_NOBCAST && dlen == 1 ? VIRTIO_NET_OK :
@@ -68,7 +68,7 @@ static uint8_t ctrl_command(struct virtio_net *n, const struct vq_chain *c)
 		if (hdr[1] != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || dlen != sizeof(pairs) ||
 		    !(n->features & NET_BIT(VIRTIO_NET_F_MQ)))
 			return VIRTIO_NET_ERR;
-		net_iov_read(c->iov, c->nout, CTRL_HDR, &pairs, sizeof(pairs));
+		vq_iov_read(c->iov, c->nout, CTRL_HDR, &pairs, sizeof(pairs));
 		pairs = le16toh(pairs);
 		if (pairs < 1 || pairs > n->npairs)
 			return VIRTIO_NET_ERR;

@@ -129,45 +129,6 @@ static inline bool net_halted(struct virtio_net *n)
 	return atomic_load(&n->stopping) || atomic_load(&n->broken);
 }
 
-/* Copy up to len bytes from byte off of iov[0..cnt) into buf; returns the count. */
-static inline size_t net_iov_read(const struct iovec *iov, unsigned int cnt, size_t off,
-				  void *buf, size_t len)
-{
-	size_t done = 0, k;
-	unsigned int i;
-
-	for (i = 0; i < cnt && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - off < len - done ? iov[i].iov_len - off : len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off, k);
-		done += k;
-		off = 0;
-	}
-	return done;
-}
-
-/* Copy up to len bytes of buf to byte off of iov[0..cnt); returns the count. */
-static inline size_t net_iov_write(const struct iovec *iov, unsigned int cnt, size_t off,
-				   const void *buf, size_t len)
-{
-	size_t done = 0, k;
-	unsigned int i;
-
-	for (i = 0; i < cnt && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - off < len - done ? iov[i].iov_len - off : len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)buf + done, k);
-		done += k;
-		off = 0;
-	}
-	return done;
-}
 
 /*
  * net_guest_error - the guest broke the protocol: every thread stops using

@@ -226,7 +226,7 @@ static bool rx_place(struct net_pair *p, bool *pushed)
 			return false;
 		}
 		len = p->pkt_len - p->pkt_off < c->in_len ? p->pkt_len - p->pkt_off : c->in_len;
-		net_iov_write(c->iov, c->nin, 0, p->pkt + p->pkt_off, len);
+		vq_iov_write(c->iov, c->nin, 0, p->pkt + p->pkt_off, len);
 		p->held[p->nheld].head = c->head;
 		p->held[p->nheld].len = (uint32_t)len;
 		p->nheld++;
@@ -234,7 +234,7 @@ static bool rx_place(struct net_pair *p, bool *pushed)
 	}
 	/* 1 without MRG_RXBUF too (spec 5.1.6.4); what the tap left there is stale. */
 	nbuf = htole16((uint16_t)p->nheld);
-	net_iov_write(p->first->iov, p->first->nin, NET_HDR_NUM_BUFFERS, &nbuf, sizeof(nbuf));
+	vq_iov_write(p->first->iov, p->first->nin, NET_HDR_NUM_BUFFERS, &nbuf, sizeof(nbuf));
 	for (i = 0; i < p->nheld; i++)
 		vq_push(p->rxq, p->held[i].head, p->held[i].len);
 	net_count(&n->c.rx_packets, 1);

@@ -389,3 +389,41 @@ bool vq_notify_enable(struct virtqueue *q, bool enable)
 	avail_idx = __atomic_load_n(vq_avail_idx(q), __ATOMIC_ACQUIRE);
 	return avail_idx != q->last_avail;
 }
+
+/*
+ * The part of iov[0..cnt) from byte off on, up to len bytes, one segment
+ * at a time: to_iov copies buf into it, else out of it into buf.
+ */
+static size_t iov_copy(const struct iovec *iov, unsigned int cnt, size_t off, uint8_t *buf,
+		       size_t len, bool to_iov)
+{
+	size_t done = 0, k;
+	unsigned int i;
+
+	for (i = 0; i < cnt && done < len; i++) {
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off < len - done ? iov[i].iov_len - off : len - done;
+		if (to_iov)
+			memcpy((uint8_t *)iov[i].iov_base + off, buf + done, k);
+		else
+			memcpy(buf + done, (const uint8_t *)iov[i].iov_base + off, k);
+		done += k;
+		off = 0;
+	}
+	return done;
+}
+
+size_t vq_iov_read(const struct iovec *iov, unsigned int cnt, size_t off, void *buf, size_t len)
+{
+	return iov_copy(iov, cnt, off, buf, len, false);
+}
+
+size_t vq_iov_write(const struct iovec *iov, unsigned int cnt, size_t off, const void *buf,
+		    size_t len)
+{
+	/* iov_copy only reads buf when to_iov is set. */
+	return iov_copy(iov, cnt, off, (uint8_t *)(uintptr_t)buf, len, true);
+}

@@ -118,4 +118,15 @@ bool vq_should_notify(struct virtqueue *q);
  */
 bool vq_notify_enable(struct virtqueue *q, bool enable);
 
+/*
+ * vq_iov_read - copy up to len bytes starting at byte off of iov[0..cnt)
+ * into buf; vq_iov_write - copy up to len bytes of buf to byte off of
+ * iov[0..cnt). Both return the count copied (less when the buffers end
+ * first). For a chain's device-readable (iov, nout) or device-writable
+ * (iov + nout, nin) part, which vq_pop() checked to lie in guest RAM.
+ */
+size_t vq_iov_read(const struct iovec *iov, unsigned int cnt, size_t off, void *buf, size_t len);
+size_t vq_iov_write(const struct iovec *iov, unsigned int cnt, size_t off, const void *buf,
+		    size_t len);
+
 #endif

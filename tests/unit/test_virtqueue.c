@@ -975,11 +975,31 @@ static void test_start_largest_queue(void **state)
 		 RAM_GPA + 24 * (uint64_t)VQ_MAX_SIZE);
 }
 
+/* vq_iov_read/write across segments, from an offset, and past the end. */
+static void test_iov_copy(void **state)
+{
+	uint8_t a[3] = { 1, 2, 3 }, b[4] = { 4, 5, 6, 7 }, out[8];
+	struct iovec iov[3] = { { a, 3 }, { NULL, 0 }, { b, 4 } };
+
+	(void)state;
+	memset(out, 0xee, sizeof(out));
+	assert_int_equal(vq_iov_read(iov, 3, 2, out, 4), 4);
+	assert_memory_equal(out, ((uint8_t[]){ 3, 4, 5, 6, 0xee }), 5);
+	assert_int_equal(vq_iov_read(iov, 3, 5, out, 8), 2); /* the buffers end first */
+	assert_memory_equal(out, ((uint8_t[]){ 6, 7 }), 2);
+	assert_int_equal(vq_iov_read(iov, 3, 7, out, 8), 0);
+	assert_int_equal(vq_iov_write(iov, 3, 1, ((uint8_t[]){ 9, 8, 7, 6 }), 4), 4);
+	assert_memory_equal(a, ((uint8_t[]){ 1, 9, 8 }), 3);
+	assert_memory_equal(b, ((uint8_t[]){ 7, 6, 6, 7 }), 4);
+	assert_int_equal(vq_iov_write(iov, 2, 0, out, 8), 3); /* only a, and the empty one */
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	static const struct CMUnitTest named[] = {
 		T(test_simple_chain),
+		T(test_iov_copy),
 		T(test_index_wraparound),
 		T(test_full_ring),
 		T(test_chain_of_queue_size),
