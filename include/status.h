@@ -7,8 +7,18 @@
  * man/vmm.1): scripts tell a guest that powered off from a guest that reset,
  * crashed or panicked, and all of those from a problem of vmm's own.
  *
- * Setup functions return 0 on success or one of these (never 0) after
- * printing one line that names the object and the cause.
+ * The error convention, for every constructor and setup function in
+ * devices/, arm64/ and vmm/:
+ *
+ *   int thing_new(args..., struct thing **out);
+ *
+ * returns VMM_OK (0) and stores the object in *out, or returns one of the
+ * statuses below (never 0) after printing exactly one line that names the
+ * object and the cause (log_error / log_errno); *out is then untouched and
+ * nothing of the object is left behind. The caller passes the status up
+ * unchanged: no -errno, no NULL+errno, no negated statuses across a module
+ * boundary. Plain helpers with nothing to report (bus_add's -EEXIST,
+ * a parser's bool) may keep their own convention; their contract says so.
  */
 enum vmm_status {
 	VMM_OK = 0,             /* guest powered off (PSCI SYSTEM_OFF) */
