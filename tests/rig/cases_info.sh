@@ -1,4 +1,4 @@
-# Cases for the host report: vmm info and vmm check. Sourced by cases.sh.
+# Cases for the host report: vmm info and vmm check. Sourced by run-cases.sh.
 
 # --- vmm info / vmm check ------------------------------------------------
 # The mode this host was booted in: rig.mode=<mode> on the host's kernel
@@ -145,7 +145,7 @@ no_kvm_vmm() {
 	cat out err | tr -d '\r' >all
 }
 
-case_check_no_kvm() {
+case_check_no_kvm() { #rig: solo
 	no_kvm_vmm check
 	secs=0
 	if [ -s out ]; then
@@ -157,7 +157,7 @@ case_check_no_kvm() {
 }
 
 # Without /dev/kvm, info still reports what it can, and exits 0.
-case_info_no_kvm() {
+case_info_no_kvm() { #rig: solo
 	no_kvm_vmm info --json
 	want=$(rig_want_mode)
 	if [ "$rc" != 0 ]; then
@@ -174,5 +174,3 @@ case_info_no_kvm() {
 		pass info-no-kvm
 	fi
 }
-
-INFO_CASES="info-json info-gic check-ok check-no-kvm info-no-kvm"

@@ -1,4 +1,4 @@
-# Cases for virtio-net on a tap. Sourced by cases.sh (its helpers: pass,
+# Cases for virtio-net on a tap. Sourced by run-cases.sh (its helpers: pass,
 # fail, vmm_run, bad, badk, guest, field, wait_for...). All traffic stays
 # inside the emulated host: each tap gets a /24 of its own, the host at .1
 # and the guest at .2. Taps are named rigtap*, VMs rig-n*.
@@ -105,22 +105,22 @@ net_transfer() {
 	fi
 }
 
-case_net_userspace() {
+case_net_userspace() { #rig: all-modes lock=net
 	net_transfer net-userspace off
 }
 
-case_net_vhost() {
+case_net_vhost() { #rig: all-modes lock=net
 	[ -c /dev/vhost-net ] || { fail net-vhost "no /dev/vhost-net in the host"; return; }
 	net_transfer net-vhost on
 }
 
 # Multiqueue: two queue pairs on a multi-queue tap, one per vCPU, both ways
 # (the guest turns the second pair on through the control queue).
-case_net_mq() {
+case_net_mq() { #rig: all-modes lock=net
 	net_transfer net-mq off 2 16
 }
 
-case_net_mq_vhost() {
+case_net_mq_vhost() { #rig: all-modes lock=net
 	[ -c /dev/vhost-net ] || { fail net-mq-vhost "no /dev/vhost-net in the host"; return; }
 	net_transfer net-mq-vhost on 2 16
 }
@@ -128,7 +128,7 @@ case_net_mq_vhost() {
 # Two NICs: each answers pings on its own subnet; the second has the
 # default MAC (stable for a name, locally administered) and link=down is
 # what a third NIC's guest sees.
-case_net_two_nics() {
+case_net_two_nics() { #rig: lock=net
 	tap_up rigtap1 10.9.1 && tap_up rigtap2 10.9.2 && tap_up rigtap3 10.9.3 ||
 		{ fail net-two-nics "cannot make the taps"; return; }
 	vmm_run "$BOOT_SECS" --name rig-n2 --kernel "$KERNEL" --initrd "$INITRD" \
@@ -166,7 +166,7 @@ case_net_two_nics() {
 
 # No ifname: vmm (root here) creates the tap, says its name, and it goes
 # away with vmm.
-case_net_created() {
+case_net_created() { #rig: lock=net
 	vmm_run "$BOOT_SECS" --kernel "$KERNEL" --initrd "$INITRD" --network tap \
 		--params "vmmtest=net-info quiet"
 	tap=$(sed -n 's/.*created tap \([a-z0-9]*\).*/\1/p' err | head -n1)
@@ -184,7 +184,7 @@ case_net_created() {
 }
 
 # fd=N: a tap opened by the parent, the way an orchestrator hands it over.
-case_net_fd() {
+case_net_fd() { #rig: lock=net
 	tap_up rigtapf 10.9.4 || { fail net-fd "cannot make tap rigtapf"; return; }
 	timeout "$BOOT_SECS" "$TAPTOOL" pass rigtapf 5 -- "$VMM" run --kernel "$KERNEL" \
 		--initrd "$INITRD" --network tap,fd=5,vhost=off \
@@ -202,19 +202,19 @@ case_net_fd() {
 	fi
 }
 
-case_bad_net_mac() {
+case_bad_net_mac() { #rig: lock=net
 	badk bad-net-mac 2 'MAC|mac' --network tap,mac=52:54:00:zz:34:56
 }
-case_bad_net_ifname() {
+case_bad_net_ifname() { #rig: lock=net
 	badk bad-net-ifname 2 'ifname' --network tap,ifname=averyveryverylongname
 }
-case_bad_net_missing() {
+case_bad_net_missing() { #rig: lock=net
 	badk bad-net-missing 3 'rignosuchtap' --network tap,ifname=rignosuchtap
 }
-case_bad_net_fd() {
+case_bad_net_fd() { #rig: lock=net
 	badk bad-net-fd 3 'fd 5.*not a tap' --network tap,fd=5 5</dev/null
 }
-case_bad_net_novnet() {
+case_bad_net_novnet() { #rig: lock=net
 	tap_up rigtapv 10.9.5 || { fail bad-net-novnet "cannot make tap rigtapv"; return; }
 	timeout "$BAD_SECS" "$TAPTOOL" pass rigtapv 5 novnet -- "$VMM" run --kernel "$KERNEL" \
 		--initrd "$INITRD" --params "$PARAMS" --network tap,fd=5 </dev/null >out 2>err
@@ -239,13 +239,13 @@ as_user1000() {
 
 # Without CAP_NET_ADMIN (uid 1000) vmm cannot create a tap: it says so and
 # shows the ifname= way; the named tap of that user works.
-case_bad_net_perm() {
+case_bad_net_perm() { #rig: lock=net lock=kvm-perm
 	as_user1000 --kernel "$KERNEL" --initrd "$INITRD" --params "$PARAMS" --network tap
 	check_bad bad-net-perm 4 'CAP_NET_ADMIN.*ifname='
 }
 
 # An unprivileged user on a tap an administrator made for it.
-case_net_user_tap() {
+case_net_user_tap() { #rig: lock=net lock=kvm-perm
 	tap_up rigtapu 10.9.6 1000 || { fail net-user-tap "cannot make tap rigtapu"; return; }
 	as_user1000 --kernel "$KERNEL" --initrd "$INITRD" --network tap,ifname=rigtapu \
 		--params "vmmtest=net quiet rig.mb=0 rig.ip=10.9.6.2/24 rig.peer=10.9.6.1"
@@ -258,6 +258,3 @@ case_net_user_tap() {
 		pass net-user-tap
 	fi
 }
-
-NET_CASES="net-userspace net-vhost net-mq net-mq-vhost net-two-nics net-created net-fd net-user-tap
-bad-net-mac bad-net-ifname bad-net-missing bad-net-fd bad-net-novnet bad-net-perm"

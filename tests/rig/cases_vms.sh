@@ -1,35 +1,14 @@
 # Cases for running VMs from scripts: names, control commands, consoles,
-# exit statuses. Sourced by cases.sh (its helpers: pass, fail, vmm_run,
-# status_text, why, guest, pty_vmm, wait_for...). Every VM here is named
+# exit statuses. Sourced by run-cases.sh (helpers in lib.sh;
+# tags after "#rig:" are read by run-cases.sh). Every VM here is named
 # rig-*, and each case stops the VMs it started.
-
-# vm_detach NAME ARGS...: `vmm run --detach --name NAME ARGS`; status in $rc,
-# what it printed in ./dout.
-vm_detach() {
-	vd_name=$1
-	shift
-	timeout "$BOOT_SECS" "$VMM" run --detach --name "$vd_name" --kernel "$KERNEL" \
-		--initrd "$INITRD" "$@" </dev/null >dout 2>derr
-	rc=$?
-}
-
-# vm_gone NAME: until `vmm list` no longer shows NAME (0), or 20 s (1).
-vm_gone() {
-	i=0
-	while [ $i -lt 40 ]; do
-		"$VMM" list 2>/dev/null | grep -q "^$1 " || return 0
-		sleep 0.5
-		i=$((i + 1))
-	done
-	return 1
-}
 
 # ticks FILE: the guest's counter_s values from its "GUEST tick" lines.
 ticks() {
 	tr -d '\r' <"$1" | sed -n 's/^GUEST tick [0-9]* counter_s=//p'
 }
 
-case_vm_detach_list() {
+case_vm_detach_list() { #rig: lock=vms
 	vm_detach rig-a --console-log "$PWD/a.log" --params "vmmtest=ticker quiet"
 	if [ "$rc" != 0 ] || [ "$(cat dout)" != rig-a ]; then
 		fail vm-detach-list "--detach: status $rc, printed '$(cat dout)': $(head -n1 derr)"
@@ -60,7 +39,7 @@ case_vm_detach_list() {
 }
 
 # A second VM of the same name is refused while the first runs; bad names never start.
-case_vm_names() {
+case_vm_names() { #rig: lock=vms
 	vm_detach rig-c --params "vmmtest=ticker quiet"
 	vmm_run "$BAD_SECS" --name rig-c --kernel "$KERNEL" --initrd "$INITRD"
 	clash=$rc clash_err=$(head -n1 err)
@@ -79,7 +58,7 @@ case_vm_names() {
 }
 
 # Commands naming a VM that does not exist: status 11 and one line.
-case_vm_missing() {
+case_vm_missing() { #rig: lock=vms
 	for c in stop kill pause resume info console; do
 		"$VMM" $c rig-nosuch </dev/null >out 2>err
 		rc=$?
@@ -93,7 +72,7 @@ case_vm_missing() {
 
 # Paused, the guest's clock stops: after resume it goes on from where it
 # was, not from where the host's is.
-case_vm_pause() {
+case_vm_pause() { #rig: all-modes lock=vms
 	vm_detach rig-p --console-log "$PWD/p.log" --params "vmmtest=ticker quiet"
 	wait_for 'GUEST tick 3 ' p.log 60
 	"$VMM" pause rig-p >out 2>err
@@ -122,7 +101,7 @@ case_vm_pause() {
 }
 
 # vmm info NAME: configuration, state, counters.
-case_vm_info() {
+case_vm_info() { #rig: lock=vms
 	vm_detach rig-i --cpus 2 --mem 192M --params "vmmtest=ticker quiet"
 	sleep 3
 	"$VMM" info rig-i --json >info.json 2>err
@@ -141,7 +120,7 @@ case_vm_info() {
 }
 
 # Attach, type, detach (the guest runs on), attach again; a second client meanwhile is refused.
-case_vm_console() {
+case_vm_console() { #rig: lock=vms
 	vm_detach rig-s --params "vmmtest=shell quiet"
 	sleep 6
 	pty_vmm -w 'attached to rig-s' -s '\n' -w '# ' -s 'echo FIRST-$((6*7))\n' -w 'FIRST-42' \
@@ -171,7 +150,7 @@ case_vm_console() {
 }
 
 # vmm stop: the power button; the guest powers off cleanly.
-case_vm_stop() {
+case_vm_stop() { #rig: lock=vms
 	vm_detach rig-st --console-log "$PWD/st.log" --params "vmmtest=ticker quiet"
 	wait_for 'GUEST tick 2 ' st.log 60
 	timeout 60 "$VMM" stop --timeout 30 rig-st >out 2>err
@@ -189,7 +168,7 @@ case_vm_stop() {
 }
 
 # A guest that ignores the button is killed after --timeout: status 8.
-case_vm_stop_timeout() {
+case_vm_stop_timeout() { #rig: lock=vms
 	vm_detach rig-sx --params "vmmtest=ticker quiet rig.nobutton=1"
 	sleep 4
 	timeout 60 "$VMM" stop --timeout 3 rig-sx >out 2>err
@@ -205,7 +184,7 @@ case_vm_stop_timeout() {
 }
 
 # A vmm killed with SIGKILL leaves stale files: noticed, cleaned, the name reusable.
-case_vm_stale() {
+case_vm_stale() { #rig: lock=vms
 	vm_detach rig-z --params "vmmtest=ticker quiet"
 	pid=$(sed -n 's/^\([0-9]*\).*/\1/p' /tmp/vmm-0/rig-z.lock)
 	kill -9 "$pid"
@@ -228,7 +207,7 @@ case_vm_stale() {
 }
 
 # --timeout SECONDS: status 8.
-case_timeout() {
+case_timeout() { #rig: lock=vms
 	vmm_run "$BOOT_SECS" --timeout 4 --kernel "$KERNEL" --initrd "$INITRD" \
 		--params "vmmtest=ticker quiet"
 	if [ "$rc" != 8 ] || ! grep -q 'vmm: --timeout 4' err; then
@@ -239,7 +218,7 @@ case_timeout() {
 }
 
 # SIGTERM to a foreground vmm: it stops the guest and dies of the signal (143).
-case_sigterm() {
+case_sigterm() { #rig: lock=vms
 	"$VMM" run --kernel "$KERNEL" --initrd "$INITRD" --params "vmmtest=ticker quiet" \
 		</dev/null >out 2>err &
 	pid=$!
@@ -253,108 +232,3 @@ case_sigterm() {
 		pass sigterm
 	fi
 }
-
-# --console-log records what the console shows.
-case_console_log() {
-	vmm_run "$BOOT_SECS" --console-log "$PWD/c.log" --kernel "$KERNEL" --initrd "$INITRD" \
-		--params "$PARAMS"
-	if [ "$rc" != 0 ]; then
-		fail console-log "$(status_text), want 0: $(why)"
-	elif ! cmp -s out c.log; then
-		fail console-log "the log differs from stdout ($(wc -c <out) vs $(wc -c <c.log) bytes)"
-	else
-		pass console-log
-	fi
-}
-
-# A kernel panic, reported through pvpanic: status 7.
-case_panic_pvpanic() {
-	vmm_run "$BOOT_SECS" --kernel "$KERNEL" --initrd "$INITRD" --params "vmmtest=panic quiet"
-	if [ "$rc" != 7 ] || ! grep -q 'vmm: guest: kernel panic' err; then
-		fail panic-pvpanic "$(status_text), want 7: $(why)"
-	else
-		pass panic-pvpanic
-	fi
-}
-
-# --console virtio: the guest's console is hvc0; output and input both work.
-case_console_virtio() {
-	t0=$(date +%s)
-	rm -f out
-	{ wait_for 'GUEST shell' out "$BOOT_SECS" && sleep 2
-	  printf 'echo HVC-$((6*7)) $(tty)\n'; sleep 3; echo 'poweroff -f'; sleep 30; } |
-		timeout "$BOOT_SECS" "$VMM" run --console virtio --kernel "$KERNEL" --initrd "$INITRD" \
-			--params "vmmtest=shell quiet" >out 2>err
-	rc=$?
-	secs=$(($(date +%s) - t0))
-	cat out err | tr -d '\r' >all
-	if [ "$rc" != 0 ]; then
-		fail console-virtio "$(status_text), want 0: $(why)"
-	elif ! grep -q 'HVC-42 /dev/hvc0' all; then
-		fail console-virtio "no answer from a shell on hvc0: $(tail -n2 all | tr '\n' '|')"
-	else
-		pass console-virtio
-	fi
-}
-
-# --console-pty: vmm prints the pty's path; a script's redirections drive a
-# shell in the guest through it; vmm info shows it; vmm console refuses.
-case_console_pty() {
-	vm_detach rig-p --console-pty --console-log "$PWD/p.log" --params "vmmtest=shell quiet"
-	pty=$(sed -n 's/^vmm: console on //p' derr)
-	wait_for 'GUEST shell' p.log 60
-	got=1 isdev=no
-	if [ -c "$pty" ]; then
-		isdev=yes
-		exec 3<>"$pty"
-		# The quotes split the marker: only the answer, not the echo, has PTY-42.
-		printf 'echo "PT""Y-$((6*7))"\n' >&3
-		timeout 30 grep -m1 -q 'PTY-42' <&3
-		got=$?
-		exec 3<&-
-	fi
-	"$VMM" info --json rig-p >info.json 2>&1
-	"$VMM" console rig-p </dev/null >c.out 2>c.err
-	crc=$?
-	"$VMM" kill rig-p
-	if [ "$rc" != 0 ]; then
-		fail console-pty "--detach --console-pty: status $rc: $(head -n1 derr)"
-	elif [ "$isdev" != yes ]; then
-		fail console-pty "no pty at '$pty': $(head -n2 derr | tr '\n' '|')"
-	elif [ "$got" != 0 ]; then
-		fail console-pty "no answer from the guest's shell on $pty: $(tail -n2 p.log | tr '\n' '|')"
-	elif ! grep -q "\"pty\": \"$pty\"" info.json; then
-		fail console-pty "vmm info does not show $pty: $(grep -o '"console".*' info.json | head -c 200)"
-	elif [ "$crc" = 0 ] || ! grep -q "console is on $pty" c.err; then
-		fail console-pty "vmm console on a pty VM: status $crc, '$(head -n1 c.err)'"
-	elif ! grep -q '^PTY-42' p.log; then
-		fail console-pty "the console log lacks what the pty saw"
-	else
-		pass console-pty
-	fi
-}
-
-# vmm console: resizing the client's terminal resizes the guest's hvc0.
-case_console_resize() {
-	vm_detach rig-w --console virtio --params "vmmtest=shell quiet"
-	sleep 6
-	# stty size waits for the change (the resize goes over a second connection).
-	pty_vmm -w 'attached to rig-w' -s '\n' -w '# ' -s 'stty size\n' -w '24 80' \
-		-s '@winsize=100x40' -w '' \
-		-s 'for i in $(seq 100); do [ "$(stty size)" = "40 100" ] && break; sleep 0.1; done; s=$(stty size | tr " " x); echo "SIZ""E-$s"\n' \
-		-w 'SIZE-' -s '\x01x' -- "$VMM" console rig-w
-	"$VMM" kill rig-w
-	if [ "$rc" != 0 ]; then
-		fail console-resize "vmm console: status '$rc': $(why)"
-	elif ! grep -q '^24 80' all; then
-		fail console-resize "hvc0 did not start at the client's 80x24: $(grep -A1 'stty size' all | tail -n1)"
-	elif ! grep -q '^SIZE-40x100' all; then
-		fail console-resize "hvc0 did not follow the resize to 100x40: $(grep '^SIZE' all)"
-	else
-		pass console-resize
-	fi
-}
-
-VMS_CASES="vm-detach-list vm-names vm-missing vm-pause vm-info vm-console vm-stop
-vm-stop-timeout vm-stale timeout sigterm console-log panic-pvpanic console-virtio
-console-pty console-resize"

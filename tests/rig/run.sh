@@ -1,12 +1,18 @@
 #!/bin/sh
 # run.sh [MODE...]: the integration rig. Boots an emulated arm64 host under
-# qemu-system-aarch64 (TCG, EL2) once per MODE and runs tests/rig/cases.sh
-# there: the static build/aarch64/vmm booting the minimal guest kernel under
-# the host's real KVM.
+# qemu-system-aarch64 (TCG, EL2) once per MODE and runs the cases there with
+# tests/rig/run-cases.sh: the static build/aarch64/vmm booting the minimal
+# guest kernel under the host's real KVM. The cases live by area in
+# tests/rig/cases_<area>.sh, their helpers in tests/rig/lib.sh.
 #
 #   MODE    6.12-vhe 6.12-nvhe 6.12-protected 6.1-vhe 6.1-nvhe (default: all)
 #   RIG_VMM=FILE           test this aarch64 vmm (default build/aarch64/vmm)
-#   RIG_CASES="case ..."   run only these cases (names as in cases.sh)
+#   RIG_CASES="case ..."   run only these cases, in every MODE given
+#                          (a case is function case_<name> of a case file)
+#   RIG_TIER=ci|full       ci (default): cases tagged all-modes run in every
+#                          mode, the others in one 6.12 and one 6.1 mode;
+#                          full: every case in every mode (make check-full)
+#   RIG_JOBS=N             cases side by side in one host (default 2)
 #   RIG_TIMEOUT=SECS       limit for one host boot (default 900)
 #   RIG_VERBOSE=1          put vmm's output of passing cases in the log too
 #                          (failing cases always show its last lines)
@@ -75,12 +81,15 @@ for t in "$out"/tools/*; do
 done
 aarch64-linux-gnu-gcc -static -O2 -o "$payload/ptyrun" "$here/tools/ptyrun.c"
 aarch64-linux-gnu-gcc -static -O2 -o "$payload/taptool" "$here/tools/taptool.c"
-cp "$here/cases.sh" "$payload/run.sh"
-cp "$here"/cases_*.sh "$top/guest/mkzboot.sh" "$payload/"
+cp "$here/run-cases.sh" "$payload/run.sh"
+cp "$here/lib.sh" "$here"/cases_*.sh "$top/guest/mkzboot.sh" "$payload/"
 chmod 0755 "$payload/vmm" "$payload/ptyrun" "$payload/taptool" "$payload/run.sh"
 case ${RIG_CASES:-} in *[!a-z0-9\ -]*) die "RIG_CASES: case names are [a-z0-9-]" ;; esac
 case ${RIG_VERBOSE:-0} in 0 | 1) ;; *) die "RIG_VERBOSE: 0 or 1" ;; esac
-printf "RIG_CASES='%s'\nRIG_VERBOSE=%s\n" "${RIG_CASES:-}" "${RIG_VERBOSE:-0}" >"$payload/rig.conf"
+case ${RIG_TIER:-ci} in ci | full) ;; *) die "RIG_TIER: ci or full" ;; esac
+case ${RIG_JOBS:-2} in [1-8]) ;; *) die "RIG_JOBS: 1 to 8" ;; esac
+printf "RIG_CASES='%s'\nRIG_VERBOSE=%s\nRIG_TIER=%s\nRIG_JOBS=%s\n" "${RIG_CASES:-}" \
+	"${RIG_VERBOSE:-0}" "${RIG_TIER:-ci}" "${RIG_JOBS:-2}" >"$payload/rig.conf"
 
 passed=0 failed=0 ran=0 built=
 for mode in "$@"; do

@@ -1,452 +1,8 @@
-#!/bin/sh
-# The integration cases, run inside the emulated arm64 host by busybox sh as
-# /payload/run.sh (see tests/rig/run.sh). /payload holds vmm, Image (guest
-# kernel), initrd.cpio.gz (guest/mkinitramfs.sh) and counter. Every case
-# prints exactly one line: "PASS <case>" or "FAIL <case>: <reason>".
-# Usage: run.sh [CASE...] (default: all, in the order below).
-#
-# No set -e on purpose: a failing command must fail its case, not end the
-# run; every status that matters is checked explicitly.
-set -u
+# Disks (virtio-blk): root and data disks on every I/O backend, many disks,
+# multiqueue, read-only, discard, serials, image locks, and bad disks.
+# Sourced by run-cases.sh (helpers in lib.sh; tags after "#rig:" are read
+# by run-cases.sh).
 
-P=${PAYLOAD:-/payload}
-VMM=$P/vmm
-KERNEL=$P/Image
-INITRD=$P/initrd.cpio.gz
-COUNTER=$P/counter
-PTYRUN=$P/ptyrun
-PRNG=$P/prng
-SCRATCH=${RIG_SCRATCH:-/scratch}
-ROOTFS=$SCRATCH/rootfs.img
-T=${RIG_TMP:-/tmp/rig}
-BOOT_SECS=60  # one guest boot; a hang fails one case, not the run
-BAD_SECS=30   # a bad-input run should end at once; bounded if it boots
-PARAMS="vmmtest=report quiet"
-
-mkdir -p "$T"
-# Cores land in the case's directory, so "no core file" means something.
-# shellcheck disable=SC3045 # busybox ash has ulimit -c
-ulimit -c unlimited 2>/dev/null
-[ -w /proc/sys/kernel/core_pattern ] && echo core >/proc/sys/kernel/core_pattern
-
-# --- helpers -----------------------------------------------------------
-result=
-pass() {
-	[ -z "$result" ] || return 0
-	result=pass
-	echo "PASS $1"
-}
-fail() {
-	[ -z "$result" ] || return 0
-	result=fail
-	n=$1
-	shift
-	# One line, no carriage returns, bounded length.
-	echo "FAIL $n: $(echo "$*" | tr -d '\r' | tr '\n' ' ' | cut -c1-300)"
-	# The end of vmm's output goes into the console log for diagnosis.
-	[ -s all ] && tail -n 15 all | sed 's/^/  | /'
-	[ -s all ] || [ ! -f all ] || echo "  | (vmm printed nothing)"
-	return 0
-}
-
-# vmm_run SECS ARGS...: run `vmm run ARGS` with a time limit and stdin from /dev/null;
-# stdout to ./out, stderr to ./err, both (\r stripped) to ./all; status in
-# $rc (busybox timeout kills with SIGTERM: 143), seconds taken in $secs.
-vmm_run() {
-	limit=$1
-	shift
-	t0=$(date +%s)
-	timeout "$limit" "$VMM" run "$@" </dev/null >out 2>err
-	rc=$?
-	secs=$(($(date +%s) - t0))
-	cat out err | tr -d '\r' >all
-}
-
-# Describe rc for a failure message.
-status_text() {
-	case $rc in
-	143 | 137) echo "timed out after ${secs}s" ;;
-	*) if [ "$rc" -gt 128 ]; then echo "killed by signal $((rc - 128))"; else echo "status $rc"; fi ;;
-	esac
-}
-
-# First stderr line, or the last output line: the likeliest explanation.
-why() {
-	# busybox timeout's own "Terminated" explains nothing.
-	e=$(grep -v '^Terminated$' err | head -n1)
-	if [ -n "$e" ]; then echo "$e"; else grep -v '^Terminated$' all | tail -n1; fi
-}
-
-# guest KEY: the value of the guest's "GUEST KEY=value" line.
-guest() {
-	sed -n "s/^GUEST $1=//p" all | head -n1
-}
-
-# boot NAME [ARGS...]: a normal guest boot that must end in power-off with
-# the report lines; ARGS go after the kernel and initrd. Returns 1 after
-# failing the case.
-boot() {
-	name=$1
-	shift
-	vmm_run "$BOOT_SECS" --kernel "$KERNEL" --initrd "$INITRD" "$@"
-	if [ "$rc" != 0 ]; then
-		fail "$name" "$(status_text), want 0: $(why)"
-		return 1
-	fi
-	if ! grep -q '^GUEST cpus=' all; then
-		fail "$name" "no GUEST lines in the output: $(why)"
-		return 1
-	fi
-}
-
-# bad NAME STATUS PATTERN ARGS...: vmm must exit with STATUS, print exactly
-# one stderr line, starting "vmm: " and matching PATTERN (an ERE naming the
-# object, case-insensitive), and leave no core file.
-bad() {
-	name=$1 want=$2 pat=$3
-	shift 3
-	vmm_run "$BAD_SECS" "$@"
-	check_bad "$name" "$want" "$pat"
-}
-check_bad() {
-	if [ "$rc" != "$2" ]; then
-		fail "$1" "$(status_text), want $2: $(why)"
-		return
-	fi
-	n=$(tr -d '\r' <err | grep -c '')
-	if [ "$n" != 1 ]; then
-		fail "$1" "stderr has $n lines, want 1: $(head -n2 err | tr '\n' '|')"
-		return
-	fi
-	if ! grep -q '^vmm: ' err; then
-		fail "$1" "stderr line does not start with 'vmm: ': $(cat err)"
-		return
-	fi
-	if ! grep -qiE "$3" err; then
-		fail "$1" "message does not name '$3': $(cat err)"
-		return
-	fi
-	if ls core* >/dev/null 2>&1; then
-		fail "$1" "core file left: $(ls core*)"
-		return
-	fi
-	pass "$1"
-}
-
-# --- cases -------------------------------------------------------------
-case_boot_poweroff() {
-	boot boot-poweroff --params "$PARAMS" || return
-	for k in cpus memtotal_kb cmdline counter_s initrd; do
-		grep -q "^GUEST $k=" all || { fail boot-poweroff "no 'GUEST $k=' line"; return; }
-	done
-	pass boot-poweroff
-}
-
-cpus_case() {
-	boot "cpus-$1" --params "$PARAMS" --cpus "$1" || return
-	got=$(guest cpus)
-	if [ "$got" = "$1" ]; then pass "cpus-$1"; else fail "cpus-$1" "guest has $got CPUs online, want $1"; fi
-}
-case_cpus_1() { cpus_case 1; }
-case_cpus_2() { cpus_case 2; }
-case_cpus_4() { cpus_case 4; }
-
-case_mem() {
-	boot mem --params "$PARAMS" --mem 384M || return
-	kb=$(guest memtotal_kb)
-	case $kb in '' | *[!0-9]*) fail mem "no MemTotal in the guest report ($kb)"; return ;; esac
-	if [ "$kb" -gt $((300 * 1024)) ] && [ "$kb" -le $((384 * 1024)) ]; then
-		pass mem
-	else
-		fail mem "MemTotal ${kb} kB not in (300, 384] MiB"
-	fi
-}
-
-case_cmdline() {
-	tok=rigtok$$$(date +%s)
-	boot cmdline --params "$PARAMS rig.token=$tok" || return
-	line=$(guest cmdline)
-	case " $line " in
-	*" rig.token=$tok "*) ;;
-	*) fail cmdline "token rig.token=$tok missing from guest cmdline: $line"; return ;;
-	esac
-	# vmm adds the console unless --params names one.
-	case " $line " in
-	*" console=ttyS0"*) pass cmdline ;;
-	*) fail cmdline "console=ttyS0 not added to the guest cmdline: $line" ;;
-	esac
-}
-
-case_initrd() {
-	boot initrd --params "$PARAMS" || return
-	if [ "$(guest initrd)" = ok ]; then pass initrd; else fail initrd "guest says initrd=$(guest initrd)"; fi
-}
-
-# The guest's virtual counter must start near 0 when the VM is created, so
-# it reads less than the host time the whole vmm run took.
-case_counter() {
-	h0=$("$COUNTER" | sed -n 's/^counter_s=//p')
-	boot counter --params "$PARAMS" || return
-	h1=$("$COUNTER" | sed -n 's/^counter_s=//p')
-	g=$(guest counter_s)
-	if [ -z "$g" ] || [ -z "$h0" ] || [ -z "$h1" ]; then
-		fail counter "missing reading: guest '$g', host before '$h0', after '$h1'"
-		return
-	fi
-	if awk -v g="$g" -v a="$h0" -v b="$h1" 'BEGIN { exit !(g + 0 < b - a) }'; then
-		pass counter
-	else
-		fail counter "guest counter ${g}s not below the run's host time ($h1 - $h0 s; host counter before: ${h0}s)"
-	fi
-}
-
-# vmmtest=reboot reboots forever: in-place reboot works when the guest boots
-# at least twice. vmm runs in the background and is stopped as soon as the
-# second boot shows (or after BOOT_SECS).
-case_reboot() {
-	t0=$(date +%s)
-	"$VMM" run --kernel "$KERNEL" --initrd "$INITRD" --params "vmmtest=reboot quiet rig.reboot_sleep=10" \
-		</dev/null >out 2>err &
-	pid=$!
-	n=0
-	while kill -0 "$pid" 2>/dev/null; do
-		n=$(tr -d '\r' <out | grep -c '^GUEST booted')
-		[ "$n" -ge 2 ] && break
-		[ $(($(date +%s) - t0)) -ge "$BOOT_SECS" ] && break
-		sleep 1
-	done
-	running=no
-	kill -0 "$pid" 2>/dev/null && running=yes
-	kill "$pid" 2>/dev/null
-	# The braces keep the shell's "Terminated" notice out of the log.
-	{ wait "$pid"; } 2>/dev/null
-	rc=$?
-	secs=$(($(date +%s) - t0))
-	cat out err | tr -d '\r' >all
-	n=$(grep -c '^GUEST booted' all)
-	# Each boot prints its counter and the wall time (the RTC survives the
-	# reset), and lives 10 s more. now - counter is when that boot's counter
-	# read zero: vmm zeroes it again on a reset, so the second boot's zero
-	# is at least ~10 s after the first's; a counter left running gives
-	# the same zero twice. No boot's speed enters into it.
-	z1=$(sed -n 's/^GUEST booted counter_s=\([0-9.]*\) now=\([0-9]*\).*/\2 \1/p' all | sed -n 1p |
-		awk '{ printf "%d", $1 - $2 }')
-	z2=$(sed -n 's/^GUEST booted counter_s=\([0-9.]*\) now=\([0-9]*\).*/\2 \1/p' all | sed -n 2p |
-		awk '{ printf "%d", $1 - $2 }')
-	if [ "$n" -ge 2 ] && { [ -z "$z1" ] || [ -z "$z2" ] || [ $((z2 - z1)) -lt 5 ]; }; then
-		fail reboot "counter not zeroed by the reboot: zero at ${z1}s, then ${z2}s (wall clock)"
-	elif [ "$n" -ge 2 ]; then
-		pass reboot
-	elif [ "$running" = no ]; then
-		fail reboot "vmm ended with status $rc after $n boot(s): $(why)"
-	else
-		fail reboot "$n boot(s) in ${secs}s, want 2: $(why)"
-	fi
-}
-
-case_reboot_exit() {
-	vmm_run "$BOOT_SECS" --kernel "$KERNEL" --initrd "$INITRD" \
-		--params "vmmtest=reboot quiet" --reboot exit
-	n=$(grep -c '^GUEST booted' all)
-	if [ "$rc" != 5 ]; then
-		fail reboot-exit "$(status_text), want 5: $(why)"
-	elif [ "$n" != 1 ]; then
-		fail reboot-exit "'GUEST booted' $n times, want 1"
-	else
-		pass reboot-exit
-	fi
-}
-
-case_dtb_dump() {
-	f=$PWD/guest.dtb
-	boot dtb-dump --params "$PARAMS" --dtb-dump "$f" || return
-	if [ ! -s "$f" ]; then
-		fail dtb-dump "$f missing or empty"
-		return
-	fi
-	magic=$(od -An -tx1 -N4 "$f" | tr -d ' \n')
-	if [ "$magic" = d00dfeed ]; then pass dtb-dump; else fail dtb-dump "magic $magic, want d00dfeed"; fi
-}
-
-# Bad input. badk runs name a kernel and initrd that would boot, so a vmm
-# that wrongly accepts the input boots the guest (and fails the status check).
-badk() {
-	n=$1 w=$2 p=$3
-	shift 3
-	bad "$n" "$w" "$p" --kernel "$KERNEL" --initrd "$INITRD" --params "$PARAMS" "$@"
-}
-
-case_bad_missing_kernel() {
-	bad bad-missing-kernel 3 '/nonexistent/Image' --kernel /nonexistent/Image --initrd "$INITRD"
-}
-case_bad_not_image() {
-	echo "this is not a kernel" >notimage.txt
-	bad bad-not-image 3 'notimage\.txt' --kernel "$PWD/notimage.txt" --initrd "$INITRD"
-}
-case_bad_truncated() {
-	head -c 4096 "$KERNEL" >truncated.Image
-	bad bad-truncated 3 'truncated\.Image' --kernel "$PWD/truncated.Image" --initrd "$INITRD"
-}
-case_bad_missing_initrd() {
-	bad bad-missing-initrd 3 '/nonexistent/initrd' --kernel "$KERNEL" --initrd /nonexistent/initrd.gz
-}
-case_bad_mem_0() { badk bad-mem-0 2 'mem' --mem 0; }
-case_bad_mem_huge() { badk bad-mem-huge 4 'mem|ram|64' --mem 64G; }
-case_bad_mem_ipa() { badk bad-mem-ipa 4 'ipa|mem|ram' --ipa-bits 32 --mem 3G; }
-case_bad_cpus_0() { badk bad-cpus-0 2 'cpu' --cpus 0; }
-case_bad_cpus_many() { badk bad-cpus-many 4 'cpu' --cpus 100000; }
-case_bad_ipa_small() { badk bad-ipa-small 4 'ipa' --ipa-bits 20; }
-case_bad_ipa_large() { badk bad-ipa-large 4 'ipa' --ipa-bits 60; }
-# The emulated host's GICv3 has no GICv2 compatibility interface.
-case_bad_gicv2() { badk bad-gicv2 4 'gic ?v2' --irqchip gicv2; }
-case_bad_option() { badk bad-option 2 'frobnicate' --frobnicate; }
-
-# /dev/kvm hidden in a private mount namespace (tmpfs over /dev); if
-# unshare is not possible, the node is renamed for the run and put back.
-case_bad_no_kvm() {
-	if unshare -m true 2>/dev/null; then
-		t0=$(date +%s)
-		# shellcheck disable=SC2016 # $0 and $@ are the inner shell's
-		timeout "$BAD_SECS" unshare -m sh -c 'mount -t tmpfs none /dev && exec "$0" "$@"' \
-			"$VMM" run --kernel "$KERNEL" --initrd "$INITRD" --params "$PARAMS" \
-			</dev/null >out 2>err
-		rc=$?
-		secs=$(($(date +%s) - t0))
-		cat out err | tr -d '\r' >all
-	else
-		mv /dev/kvm /dev/kvm.rig-hidden || { fail bad-no-kvm "cannot hide /dev/kvm"; return; }
-		vmm_run "$BAD_SECS" --kernel "$KERNEL" --initrd "$INITRD" --params "$PARAMS"
-		mv /dev/kvm.rig-hidden /dev/kvm
-	fi
-	check_bad bad-no-kvm 4 'kvm'
-}
-
-# --- the console as a person at a terminal sees it ------------------------
-
-# ptyrun ARGS...: vmm on a fresh pty; its output in ./all, the status vmm
-# ended with in $rc, and whether it left the terminal as it found it.
-pty_vmm() {
-	"$PTYRUN" -t "$BOOT_SECS" "$@" >out 2>err
-	cat out err | tr -d '\r' >all
-	rc=$(sed -n 's/^PTY status=\([0-9]*\).*/\1/p' all)
-	termios=$(sed -n 's/^PTY .*termios=\([a-z]*\).*/\1/p' all)
-}
-
-# Ctrl-A x quits (status 9) and the terminal comes back as it was.
-case_console_quit() {
-	pty_vmm -w 'GUEST shell' -s 'echo TYPED-$((6*7))\n' -w 'TYPED-42' -s '\x01x' -- \
-		"$VMM" run --kernel "$KERNEL" --initrd "$INITRD" --params "vmmtest=shell quiet"
-	if [ "$rc" != 9 ]; then
-		fail console-quit "Ctrl-A x: status '$rc', want 9: $(why)"
-	elif [ "$termios" != restored ]; then
-		fail console-quit "terminal left $termios after Ctrl-A x"
-	else
-		pass console-quit
-	fi
-}
-
-# In raw mode Ctrl-C belongs to the guest (it interrupts the guest's
-# command, vmm lives on); Ctrl-A Ctrl-A reaches the guest as one Ctrl-A.
-case_console_keys() {
-	pty_vmm -w 'GUEST shell' -s 'sleep 30; echo SLEPT\n' -w 'sleep 30' -s '\x03' \
-		-w '# ' -s 'stty raw -echo; od -An -tx1 -N1; stty sane; echo CTRL-$((1+1))\n' \
-		-w 'stty sane' -s '\x01\x01' -w 'CTRL-2' -s 'poweroff -f\n' -- \
-		"$VMM" run --kernel "$KERNEL" --initrd "$INITRD" --params "vmmtest=shell quiet"
-	if [ "$rc" != 0 ]; then
-		fail console-keys "status '$rc', want 0 after poweroff: $(why)"
-	elif grep -q '^SLEPT' all; then
-		fail console-keys "Ctrl-C did not interrupt the guest's sleep"
-	elif ! grep -q ' 01' all; then
-		fail console-keys "Ctrl-A Ctrl-A did not reach the guest as one 0x01"
-	elif [ "$termios" != restored ]; then
-		fail console-keys "terminal left $termios"
-	else
-		pass console-keys
-	fi
-}
-
-# A failed start leaves the terminal alone too.
-case_console_error() {
-	pty_vmm -- "$VMM" run --kernel /nonexistent/Image
-	if [ "$rc" != 3 ] || [ "$termios" != restored ]; then
-		fail console-error "status '$rc' (want 3), terminal $termios"
-	else
-		pass console-error
-	fi
-}
-
-# stdin a pipe, as in scripts: bytes reach the guest, no escapes, no tty.
-case_console_pipe() {
-	t0=$(date +%s)
-	# The Ctrl-A x on its own line would quit vmm on a terminal; from a pipe
-	# it must reach the guest (whose shell runs "x": not found) instead.
-	rm -f out
-	{ wait_for 'GUEST shell' out "$BOOT_SECS" && sleep 2
-	  printf 'echo PIPED-$((6*7))\n\001x\n'; sleep 2; echo 'poweroff -f'; sleep 30; } |
-		timeout "$BOOT_SECS" "$VMM" run --kernel "$KERNEL" --initrd "$INITRD" \
-			--params "vmmtest=shell quiet" >out 2>err
-	rc=$?
-	secs=$(($(date +%s) - t0))
-	cat out err | tr -d '\r' >all
-	if [ "$rc" != 0 ]; then
-		fail console-pipe "$(status_text), want 0: $(why)"
-	elif ! grep -q 'PIPED-42' all; then
-		fail console-pipe "piped command did not run in the guest"
-	else
-		pass console-pipe
-	fi
-}
-
-# Unclaimed MMIO reads 0 and is logged once; a load pair there (no valid
-# syndrome) gets an external abort injected: SIGBUS in the guest, vmm goes on.
-case_mmio_unclaimed() {
-	vmm_run "$BOOT_SECS" --kernel "$KERNEL" --initrd "$INITRD" --params "vmmtest=mmio quiet"
-	if [ "$rc" != 0 ]; then
-		fail mmio-unclaimed "$(status_text), want 0: $(why)"
-	elif [ "$(guest mmio_read)" != 0x00000000 ]; then
-		fail mmio-unclaimed "unclaimed read gave '$(guest mmio_read)', want 0x00000000"
-	elif [ "$(grep -c 'vmm: .*0xc000000.*no device' err)" != 1 ]; then
-		fail mmio-unclaimed "want one log line for the unclaimed address: $(grep -c 'no device' err)"
-	elif [ "$(guest mmio_ldp)" != sigbus ]; then
-		fail mmio-unclaimed "load pair: '$(guest mmio_ldp)', want sigbus"
-	elif ! grep -q 'vmm: .*without a valid syndrome' err; then
-		fail mmio-unclaimed "no log line for the access without syndrome"
-	else
-		pass mmio-unclaimed
-	fi
-}
-
-# --- interrupt controllers and panics -------------------------------------
-case_irqchip_gicv3() {
-	boot irqchip-gicv3 --irqchip gicv3 --params "$PARAMS" || return
-	pass irqchip-gicv3
-}
-
-case_irqchip_its() {
-	boot irqchip-its --irqchip gicv3-its --params "vmmtest=report" || return
-	if grep -q 'ITS.*0x0*8020000' all; then
-		pass irqchip-its
-	else
-		fail irqchip-its "the guest did not report an ITS at 0x8020000"
-	fi
-}
-
-# A CI user's recipe for a distinct panic status on kernels without pvpanic:
-# panic=-1 resets at once, --reboot exit turns the reset into status 5. Our
-# guest kernel has pvpanic, which reports the panic first: status 7.
-case_panic_exit() {
-	vmm_run "$BOOT_SECS" --kernel "$KERNEL" --initrd "$INITRD" \
-		--params "vmmtest=panic quiet panic=-1" --reboot exit
-	if [ "$rc" != 7 ]; then
-		fail panic-exit "$(status_text), want 7: $(why)"
-	elif ! grep -q 'Kernel panic' all; then
-		fail panic-exit "no kernel panic in the output"
-	else
-		pass panic-exit
-	fi
-}
-
-# --- disks (virtio-blk) -------------------------------------------------
 # Images live on the host's scratch disk (an ext4 file system on a QEMU
 # virtio disk, mounted on /scratch by the host's /init; tests/rig/run.sh
 # makes it), in $D, the case's own directory there, removed after the case.
@@ -509,10 +65,6 @@ disk_line() {
 	sed -n "s/^GUEST disk $1 //p" all | head -n1
 }
 
-# field LINE KEY: the value of KEY=value in LINE.
-field() {
-	echo " $1" | sed -n "s/.* $2=\([^ ]*\).*/\1/p"
-}
 
 # The content guest/init's files-write writes into /data.
 files_sum() {
@@ -521,7 +73,7 @@ files_sum() {
 
 # The root disk: the guest runs from it (no initrd), writes files, powers
 # off; a second boot reads them back.
-case_disk_root() {
+case_disk_root() { #rig: all-modes
 	need_scratch disk-root || return
 	img=$D/root.img
 	cp "$ROOTFS" "$img" || { fail disk-root "cannot copy $ROOTFS"; return; }
@@ -579,14 +131,14 @@ bigfile() {
 		pass "$name"
 	fi
 }
-case_disk_bigfile_uring() { bigfile disk-bigfile-uring io=io_uring; }
-case_disk_bigfile_aio() { bigfile disk-bigfile-aio io=aio; }
-case_disk_bigfile_sync() { bigfile disk-bigfile-sync io=sync; }
-case_disk_bigfile_direct() { bigfile disk-bigfile-direct io=io_uring,direct; }
+case_disk_bigfile_uring() { bigfile disk-bigfile-uring io=io_uring; } #rig: all-modes
+case_disk_bigfile_aio() { bigfile disk-bigfile-aio io=aio; } #rig: all-modes
+case_disk_bigfile_sync() { bigfile disk-bigfile-sync io=sync; } #rig: all-modes
+case_disk_bigfile_direct() { bigfile disk-bigfile-direct io=io_uring,direct; } #rig: all-modes
 
 # Four disks of different sizes, each with its own marker written by the
 # host: the guest sees them as vda..vdd in command-line order.
-case_disk_many() {
+case_disk_many() { #rig: all-modes
 	need_scratch disk-many || return
 	args=
 	for i in 0 1 2 3; do
@@ -623,7 +175,7 @@ case_disk_many() {
 # Two vCPUs, queues=2: two hardware queues in the guest; two writers in
 # parallel on different ranges; both read back, in the guest and the file.
 # vda has no queues=: one queue per vCPU by default.
-case_disk_mq() {
+case_disk_mq() { #rig: all-modes
 	need_scratch disk-mq || return
 	img=$D/mq.img
 	truncate -s 48M "$img"
@@ -657,7 +209,7 @@ case_disk_mq() {
 
 # A read-only disk (a copy of rootfs.img, ext4): writes fail, a rw mount
 # ends up read-only, and the image is byte-identical afterwards.
-case_disk_ro() {
+case_disk_ro() { #rig: all-modes
 	need_scratch disk-ro || return
 	img=$D/ro.img
 	cp "$ROOTFS" "$img" || { fail disk-ro "cannot copy $ROOTFS"; return; }
@@ -691,7 +243,7 @@ case_disk_ro() {
 # zeroes; data outside both ranges stays. vdb: 64 MiB, the first 48 MiB
 # written by the host with prng streams 7, 8 and 9 (16 MiB each): [0,16M)
 # discarded, [16M,32M) zeroed, [32M,48M) kept.
-case_disk_discard() {
+case_disk_discard() { #rig: all-modes
 	need_scratch disk-discard || return
 	img=$D/discard.img
 	{ "$PRNG" 7 16M && "$PRNG" 8 16M && "$PRNG" 9 16M; } >"$img"
@@ -842,7 +394,7 @@ case_disk_lock() {
 
 # SIGTERM after the guest synced: vmm dies of it (143) and what the guest
 # wrote is on the image, as the next boot shows.
-case_disk_sigterm() {
+case_disk_sigterm() { #rig: all-modes
 	need_scratch disk-sigterm || return
 	img=$D/root.img
 	cp "$ROOTFS" "$img" || { fail disk-sigterm "cannot copy $ROOTFS"; return; }
@@ -888,7 +440,7 @@ case_disk_sigterm() {
 
 # An image of 1 MiB + 100 bytes: the guest sees 2048 sectors, vmm warns
 # once (naming the image), the boot is normal.
-case_disk_odd_size() {
+case_disk_odd_size() { #rig: all-modes
 	need_scratch disk-odd-size || return
 	img=$D/odd.img
 	truncate -s $(((1 << 20) + 100)) "$img"
@@ -943,7 +495,7 @@ case_bad_disk_unwritable() {
 # A file mode 0444 and a user who is not root: refused, naming the image.
 # The user is made up for the case (busybox su, as root, asks nothing);
 # /dev/kvm is opened to all for the run, since vmm opens it before disks.
-case_bad_disk_perm() {
+case_bad_disk_perm() { #rig: lock=kvm-perm
 	need_scratch bad-disk-perm || return
 	grep -q '^rigusr:' /etc/passwd 2>/dev/null ||
 		echo 'rigusr:x:1000:1000:rig:/tmp:/bin/sh' >>/etc/passwd
@@ -963,56 +515,3 @@ case_bad_disk_perm() {
 	cat out err | tr -d '\r' >all
 	check_bad bad-disk-perm 3 'perm\.img'
 }
-
-# Cases of the other features, in files of their own (copied beside run.sh).
-# shellcheck disable=SC1091 # in the payload
-. "$P/cases_boot.sh"
-# shellcheck disable=SC1091
-. "$P/cases_info.sh"
-# shellcheck disable=SC1091
-. "$P/cases_vms.sh"
-# shellcheck disable=SC1091
-. "$P/cases_net.sh"
-
-ALL="boot-poweroff cpus-1 cpus-2 cpus-4 mem cmdline initrd counter reboot
-reboot-exit panic-exit mmio-unclaimed irqchip-gicv3 irqchip-its console-quit console-keys
-console-error console-pipe dtb-dump bad-missing-kernel bad-not-image bad-truncated
-bad-missing-initrd bad-mem-0 bad-mem-huge bad-mem-ipa bad-cpus-0
-bad-cpus-many bad-ipa-small bad-ipa-large bad-gicv2 bad-option bad-no-kvm
-disk-root disk-bigfile-uring disk-bigfile-aio disk-bigfile-sync disk-bigfile-direct
-disk-many disk-mq disk-ro disk-discard disk-serial disk-lock disk-sigterm
-disk-odd-size bad-disk-missing bad-disk-dir bad-disk-option bad-disk-unwritable
-bad-disk-perm $BOOT_CASES $INFO_CASES $VMS_CASES $NET_CASES"
-
-for f in "$VMM" "$KERNEL" "$INITRD" "$COUNTER" "$PTYRUN" "$PRNG"; do
-	[ -e "$f" ] || echo "RIG payload: $f missing"
-done
-
-# Settings from tests/rig/run.sh: RIG_CASES, RIG_VERBOSE.
-RIG_CASES='' RIG_VERBOSE=0
-# shellcheck disable=SC1091 # written by run.sh
-[ -f "$P/rig.conf" ] && . "$P/rig.conf"
-# Cases: the arguments, else RIG_CASES, else all.
-# shellcheck disable=SC2086 # word lists, split on purpose
-[ $# -gt 0 ] || set -- ${RIG_CASES:-$ALL}
-for c in "$@"; do
-	fn=case_$(echo "$c" | tr - _)
-	mkdir -p "$T/$c"
-	cd "$T/$c" || continue
-	# The case's directory on the scratch disk, for its disk images.
-	D=$SCRATCH/rig/$c
-	rm -rf "$D"
-	[ -d "$SCRATCH" ] && mkdir -p "$D"
-	rm -f core*
-	result=
-	# Not t0: the helpers use that one for their own timing.
-	case_t0=$(date +%s)
-	"$fn"
-	[ -n "$result" ] || fail "$c" "case printed no result"
-	if [ "$RIG_VERBOSE" = 1 ] && [ "$result" = pass ] && [ -f all ]; then
-		echo "  $ vmm output ($c, status ${rc:-?}):"
-		head -n 60 all | sed 's/^/  | /'
-	fi
-	echo "TIME $c $(($(date +%s) - case_t0))s"
-	rm -rf "$D"
-done
