@@ -215,6 +215,8 @@ static int phase_vcpus(struct vm *vm)
 			return r;
 		vm->nvcpus = i + 1;
 	}
+	/* Before devices: the serial's THR zone is registered at its creation. */
+	arm64_coalescer_init(&vm->kvm.coalescer, &vm->kvm, &vm->vcpus[0].cpu, &vm->bus);
 	return arm64_gic_init(&vm->kvm);
 }
 
@@ -225,6 +227,7 @@ static void vm_teardown(struct vm *vm)
 	vcpu_stop_all(vm);
 	/* Devices first: the console drains vCPU 0's coalesced ring on the way out. */
 	devices_destroy(vm);
+	arm64_coalescer_fini(&vm->kvm.coalescer, &vm->bus);
 	for (i = 0; i < vm->nvcpus; i++)
 		arm64_vcpu_destroy(&vm->kvm, &vm->vcpus[i].cpu);
 	free(vm->vcpus);

@@ -4,14 +4,16 @@
  *
  * Every access to an emulated UART register is a trip from the guest to
  * this process; a kernel printing its boot log polls LSR and writes THR for
- * every character, two trips per byte. THR writes are coalesced by KVM into
- * a ring while the guest transmits by polling (IER.ETBEI clear: printk,
- * earlycon), which halves the trips. The ring is drained, in order, before
- * any other MMIO exit is handled (so a later register access never
- * overtakes an earlier write), when it fills, every SERIAL_FLUSH_MS from the
- * main loop, and at the end. While the guest transmits by THR-empty
- * interrupts (a tty write), the zone is taken away: the interrupt must
- * follow each write, which only an exit can tell us about.
+ * every character, two trips per byte. THR writes may be coalesced (the
+ * bus region declares THR as coalescible, include/bus.h; arm64/ turns that
+ * into a KVM coalesced MMIO zone) while the guest transmits by polling
+ * (IER.ETBEI clear: printk, earlycon), which halves the trips. The bus
+ * replays coalesced writes in order before any other MMIO exit is handled
+ * (so a later register access never overtakes an earlier write), when the
+ * ring fills, every SERIAL_FLUSH_MS from the main loop, and at the end.
+ * While the guest transmits by THR-empty interrupts (a tty write), the zone
+ * is taken away: the interrupt must follow each write, which only an exit
+ * can tell us about.
  *
  * Why LSR still exits: the registers must stay within one 4 KiB page,
  * because earlycon maps just 4 KiB of the UART (drivers/tty/serial/
@@ -20,16 +22,14 @@
  * A host without coalesced MMIO only loses speed: THR writes then exit.
  *
  * Threads: the state callback runs under the UART's lock on whichever
- * thread changed IER; serial_drain() runs on any thread and serialises on
- * drain_lock. Output written during a drain is collected and written with
- * one write(2).
+ * thread changed IER; replays run on whichever thread drains, serialised
+ * by the coalescer. Output written during a replay is collected and written
+ * with one write(2) when the drain ends (serial_drained).
  */
 #include <errno.h>
-#include <linux/kvm.h>
-#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -38,8 +38,6 @@
 #include "vmm/vm.h"
 
 #define UART_THR 0
-
-static __thread bool in_drain; /* this thread is replaying the ring */
 
 static void out_flush(struct vm_serial *s)
 {
@@ -52,7 +50,7 @@ static void serial_tx(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct vm_serial *s = ctx;
 
-	if (!in_drain) {
+	if (!bus_replaying()) {
 		console_write(buf, len);
 		return;
 	}
@@ -74,18 +72,13 @@ static void serial_rx_ready(void *ctx)
 
 static void zone_set(struct vm_serial *s, bool on)
 {
-	struct kvm_coalesced_mmio_zone zone = { .addr = s->base + UART_THR, .size = 1 };
+	int r = bus_coalesce(&s->vm->bus, &s->bus, on);
 
-	if (on == s->coalescing)
+	if (r == 0 || r == -EOPNOTSUPP)
 		return;
-	if (ioctl(s->vm->kvm.fd, on ? KVM_REGISTER_COALESCED_MMIO : KVM_UNREGISTER_COALESCED_MMIO,
-		  &zone) < 0) {
-		log_warn("serial: %s coalesced THR writes: %s; output takes the slow path",
-			 on ? "registering" : "unregistering", strerror(errno));
-		s->ring = NULL; /* give up on coalescing for good */
-		return;
-	}
-	s->coalescing = on;
+	log_warn("serial: %s coalesced THR writes: %s; output takes the slow path",
+		 on ? "registering" : "unregistering", strerror(-r));
+	s->bus.coalesce_len = 0; /* give up on coalescing for good */
 }
 
 /* The UART's LSR or IER changed (UART lock held): follow ETBEI. */
@@ -94,38 +87,22 @@ static void serial_state(void *ctx, uint8_t lsr, uint8_t ier)
 	struct vm_serial *s = ctx;
 
 	(void)lsr;
-	if (s->ring)
-		zone_set(s, !(ier & UART16550_IER_ETBEI));
+	zone_set(s, !(ier & UART16550_IER_ETBEI));
+}
+
+/* A drain that replayed writes ended: what the UART sent goes out in one write. */
+static void serial_drained(struct bus_dev *dev)
+{
+	struct vm_serial *s = (struct vm_serial *)((char *)dev - offsetof(struct vm_serial, bus));
+
+	if (s->nout)
+		out_flush(s);
 }
 
 void serial_drain(struct vm_serial *s)
 {
-	struct kvm_coalesced_mmio_ring *ring = s->ring;
-	uint32_t first, last;
-
-	if (!ring)
-		return;
-	if (__atomic_load_n(&ring->first, __ATOMIC_RELAXED) ==
-	    __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE))
-		return;
-	pthread_mutex_lock(&s->drain_lock);
-	in_drain = true;
-	first = ring->first;
-	last = __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
-	while (first != last) {
-		struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[first % s->ring_max];
-
-		if (e->len && e->len <= 8)
-			bus_access(&s->vm->bus, e->phys_addr, e->data, e->len, true);
-		first = (first + 1) % s->ring_max;
-		__atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
-		if (first == last)
-			last = __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);
-	}
-	if (s->nout)
-		out_flush(s);
-	in_drain = false;
-	pthread_mutex_unlock(&s->drain_lock);
+	if (s->vm)
+		bus_drain(&s->vm->bus);
 }
 
 int serial_create(struct vm *vm, struct vm_serial *s, struct irq_line *irq)
@@ -133,24 +110,25 @@ int serial_create(struct vm *vm, struct vm_serial *s, struct irq_line *irq)
 	struct uart16550_host host = {
 		.tx = serial_tx, .rx_ready = serial_rx_ready, .state = serial_state, .ctx = s,
 	};
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	int off;
 
 	memset(s, 0, sizeof(*s));
 	s->vm = vm;
 	s->base = LAYOUT_UART;
 	s->size = LAYOUT_UART_SIZE;
-	pthread_mutex_init(&s->drain_lock, NULL);
+	s->bus.name = "uart0";
+	s->bus.base = s->base;
+	s->bus.size = s->size;
+	s->bus.ops = &uart16550_ops;
+	s->bus.drained = serial_drained;
 	/*
 	 * Opt-in for now: with the zone toggled on IER writes, a guest powering
 	 * off while its tty was transmitting by interrupt was once seen to hang
 	 * (6.12 nVHE host); until that is understood, exits per byte are the
 	 * default and VMM_SERIAL_COALESCE=1 turns the fast path on.
 	 */
-	off = ioctl(vm->kvm.fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
-	if (off > 0 && vm->nvcpus && getenv("VMM_SERIAL_COALESCE")) {
-		s->ring = (void *)((uint8_t *)vm->vcpus[0].cpu.run + (size_t)off * page);
-		s->ring_max = (uint32_t)((page - sizeof(*s->ring)) / sizeof(s->ring->coalesced_mmio[0]));
+	if (getenv("VMM_SERIAL_COALESCE")) {
+		s->bus.coalesce_off = UART_THR;
+		s->bus.coalesce_len = 1;
 	}
 	/* The model reports its power-on state now: that maps the zone. */
 	s->uart = uart16550_new(irq, &host);
@@ -158,16 +136,12 @@ int serial_create(struct vm *vm, struct vm_serial *s, struct irq_line *irq)
 		log_errno("serial port: creating the 16550");
 		return VMM_ERR_INTERNAL;
 	}
-	s->bus.name = "uart0";
-	s->bus.base = s->base;
-	s->bus.size = s->size;
-	s->bus.ops = &uart16550_ops;
 	s->bus.opaque = s->uart;
 	if (bus_add(&vm->bus, &s->bus)) {
 		log_error("serial port: its window overlaps another device");
 		return VMM_ERR_INTERNAL;
 	}
-	log_info("serial: THR writes %s", s->coalescing ? "coalesced while polled" : "exit");
+	log_info("serial: THR writes %s", s->bus.coalescing ? "coalesced while polled" : "exit");
 	return 0;
 }
 
@@ -178,7 +152,5 @@ void serial_destroy(struct vm_serial *s)
 	serial_drain(s);
 	uart16550_free(s->uart);
 	s->uart = NULL;
-	s->ring = NULL;
-	pthread_mutex_destroy(&s->drain_lock);
 	s->vm = NULL;
 }

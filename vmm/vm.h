@@ -67,14 +67,9 @@ struct vm_serial {
 	struct vm *vm;
 	struct uart16550 *uart;
 	uint64_t base, size;
-	/* vCPU 0's coalesced MMIO ring; NULL: no coalescing. Valid while vCPU 0 is. */
-	struct kvm_coalesced_mmio_ring *ring;
-	uint32_t ring_max;
-	bool coalescing;          /* the THR zone is registered */
-	pthread_mutex_t drain_lock;
-	uint8_t out[4096];        /* output collected during a drain */
+	uint8_t out[4096];        /* output collected during a replay of coalesced writes */
 	size_t nout;
-	struct bus_dev bus;
+	struct bus_dev bus;       /* THR coalescible with VMM_SERIAL_COALESCE set */
 };
 
 struct vcpu_thread {
@@ -205,7 +200,7 @@ void devices_destroy(struct vm *vm);
 /*
  * serial_create - the 16550 console at LAYOUT_UART with its fast path
  * (coalesced THR writes); after vCPUs exist. Returns a status.
- * serial_drain - replay coalesced THR writes, in order; any thread.
+ * serial_drain - replay coalesced writes (bus_drain), in order; any thread.
  * serial_destroy - drain, then free; safe on a never-created serial.
  */
 int serial_create(struct vm *vm, struct vm_serial *s, struct irq_line *irq);
