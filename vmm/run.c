@@ -4,7 +4,7 @@
  * status. Each phase undoes its own work on failure through vm_teardown(),
  * which copes with a partly built VM.
  *
- * Threads: see the table in vmm/kvm_vcpu.c. The main thread runs
+ * Threads: see the table in vmm/vcpu.c. The main thread runs
  * main_loop(): console input, signals (signalfd), and events from vCPUs.
  */
 #include <errno.h>

@@ -42,7 +42,7 @@ enum vm_event {
 	VM_EV_PANIC,     /* the guest reported a panic (pvpanic) */
 };
 
-/* The control socket and the name (vmm/kvm_ctl.c, vmm/runtime.h). */
+/* The control socket and the name (vmm/ctl.c, vmm/runtime.h). */
 #define CTL_MAX_CLIENTS 8
 
 struct ctl_client {
@@ -62,7 +62,7 @@ struct vm_ctl {
 	double started;         /* CLOCK_MONOTONIC seconds */
 };
 
-/* The 16550 console with its fast path (vmm/kvm_serial.c). */
+/* The 16550 console with its fast path (vmm/serial.c). */
 struct vm_serial {
 	struct vm *vm;
 	struct uart16550 *uart;
