@@ -15,7 +15,9 @@
 #include "guest_mem.h"
 #include "irq.h"
 #include "vmm/console.h"
+#include "vmm/console_router.h"
 #include "vmm/console_pty.h"
+#include "vmm/ctl_proto.h"
 #include "vmm/loader.h"
 #include "vmm/runtime.h"
 
@@ -47,8 +49,7 @@ enum vm_event {
 
 struct ctl_client {
 	int fd;
-	char buf[128];
-	size_t len;
+	struct ctl_line in;     /* the request line so far */
 };
 
 struct vm_ctl {
@@ -56,8 +57,6 @@ struct vm_ctl {
 	char name[RT_NAME_MAX + 1];
 	int lock_fd, listen_fd;
 	struct ctl_client clients[CTL_MAX_CLIENTS];
-	int console_fd;         /* the attached console client, -1 for none */
-	bool console_socket;    /* the console lives on the socket (--detach) */
 	bool paused;
 	double started;         /* CLOCK_MONOTONIC seconds */
 };
@@ -140,7 +139,7 @@ struct vm {
 	int event_fd;
 	int rx_ready_fd;  /* eventfd: the UART has room for console input again */
 	int exit_signal;
-	bool raw_console;
+	struct console_router console; /* output sinks, input source, escapes */
 	struct console_pty pty;  /* --console-pty; pty.master -1 otherwise */
 	unsigned int reboots;
 	struct vm_ctl ctl;
@@ -213,7 +212,8 @@ void serial_destroy(struct vm_serial *s);
  * ctl_pollfds - the fds main_loop must poll for control (at most
  * 1 + CTL_MAX_CLIENTS entries written to pfd); returns their count.
  * ctl_handle - serve what poll found on them; returns an event when a
- * command ends the VM. ctl_console_detach - drop the console client.
+ * command ends the VM. ctl_console_detach - drop the console client (its
+ * fd is closed once no console writer can use it: vmm/console_router.h).
  * All on the main thread.
  */
 int ctl_open(struct vm *vm);
