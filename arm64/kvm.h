@@ -2,16 +2,20 @@
 #ifndef ARM64_KVM_H
 #define ARM64_KVM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "arm64/dt.h"
+#include "bus.h"
 #include "config.h"
 #include "guest_mem.h"
 #include "irq.h"
+#include "vcpu_exit.h"
 
 struct kvm_run;
+struct kvm_coalesced_mmio_ring;
 
 /* The KVM capabilities vmm cannot run without (arm64_kvm_open checks them). */
 struct arm64_cap {
@@ -37,6 +41,23 @@ struct arm64_host {
 	size_t run_size;          /* KVM_GET_VCPU_MMAP_SIZE */
 };
 
+struct arm64_vm;
+
+/*
+ * KVM's coalesced MMIO as the bus's coalescer (include/bus.h): zones are
+ * registered for the bus regions that ask, and the ring - a page of vCPU 0's
+ * kvm_run mapping, shared by every vCPU - is drained under lock, each entry
+ * replayed through bus_replay() in order.
+ */
+struct arm64_coalescer {
+	struct arm64_vm *vm;
+	const struct bus *bus;
+	struct kvm_coalesced_mmio_ring *ring; /* NULL: not installed */
+	uint32_t ring_max;
+	pthread_mutex_t lock;                 /* serialises drains */
+	struct bus_coalescer ops;
+};
+
 struct arm64_vm {
 	int fd;
 	const struct arm64_host *host;
@@ -51,6 +72,7 @@ struct arm64_vm {
 	uint64_t counter_offset;  /* KVM_ARM_SET_COUNTER_OFFSET's current value */
 	uint64_t paused_at;       /* host count when paused (offset hosts) */
 	uint64_t paused_cnt;      /* guest virtual count when paused (6.1) */
+	struct arm64_coalescer coalescer;
 };
 
 struct arm64_vcpu {
@@ -59,6 +81,18 @@ struct arm64_vcpu {
 	struct kvm_run *run;
 	uint64_t mpidr;
 };
+
+/*
+ * arm64_coalescer_init - when the host has KVM_CAP_COALESCED_MMIO, bind c
+ * to vcpu0's ring and install it on bus; otherwise leave the bus without a
+ * coalescer (every write exits; nothing is printed). After vCPU 0 exists,
+ * before any vCPU runs. Returns true when installed.
+ * arm64_coalescer_fini - remove it from the bus (after a last drain); before
+ * vCPU 0 is destroyed. Safe on one never installed. Main thread.
+ */
+bool arm64_coalescer_init(struct arm64_coalescer *c, struct arm64_vm *vm,
+			  struct arm64_vcpu *vcpu0, struct bus *bus);
+void arm64_coalescer_fini(struct arm64_coalescer *c, struct bus *bus);
 
 /* arm64_kvm_open - open /dev/kvm, check the API and every capability vmm needs. */
 int arm64_kvm_open(struct arm64_host *h, const char *path);
@@ -104,6 +138,29 @@ void arm64_vcpu_destroy(struct arm64_vm *vm, struct arm64_vcpu *v);
 
 /* arm64_vcpu_pc - the vCPU's PC for messages (0 when it cannot be read). */
 uint64_t arm64_vcpu_pc(struct arm64_vcpu *v);
+
+/*
+ * arm64_vcpu_run - run the guest on v until something needs vmm/, and
+ * describe it in *exit (include/vcpu_exit.h). Called on the vCPU's own
+ * thread only. An MMIO read is answered by filling exit->mmio.data before
+ * the next call. An access KVM cannot decode (no valid syndrome) is
+ * answered here with an external data abort and one warning, and the guest
+ * runs on; when that injection fails the exit is a CRASH. A kick
+ * (arm64_vcpu_kick) before or during the run returns INTR. Never fails
+ * otherwise: KVM_RUN's own failures are an ERROR exit whose reason is the
+ * message to print ("KVM_RUN: <strerror>", or "KVM_RUN: guest access KVM
+ * cannot emulate at pc 0x..." for ENOSYS).
+ */
+void arm64_vcpu_run(struct arm64_vcpu *v, struct vcpu_exit *exit);
+
+/*
+ * arm64_vcpu_kick - make v's current or next arm64_vcpu_run return INTR at
+ * once (kvm_run->immediate_exit); the caller then signals the thread so a
+ * run already in the guest comes out. arm64_vcpu_kick_clear - undo it,
+ * before the thread runs again. Any thread; lock-free.
+ */
+void arm64_vcpu_kick(struct arm64_vcpu *v);
+void arm64_vcpu_kick_clear(struct arm64_vcpu *v);
 
 /*
  * arm64_vcpu_inject_dabt - answer an access KVM cannot decode (no valid

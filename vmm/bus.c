@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The MMIO bus: a sorted table of device windows, searched without a lock. */
+/*
+ * The MMIO bus: a sorted table of device windows, searched without a lock,
+ * and the generic side of coalesced writes (the arch's coalescer collects
+ * them, the bus replays them).
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -63,4 +67,62 @@ bool bus_access(const struct bus *bus, uint64_t addr, void *data, uint32_t len, 
 			d->ops->read(d->opaque, off, data, len);
 	}
 	return true;
+}
+
+void bus_set_coalescer(struct bus *bus, const struct bus_coalescer *c)
+{
+	bus->coalescer = c;
+}
+
+int bus_coalesce(struct bus *bus, struct bus_dev *dev, bool on)
+{
+	const struct bus_coalescer *c = bus->coalescer;
+	int r;
+
+	if (on == dev->coalescing)
+		return 0;
+	if (!dev->coalesce_len || !c)
+		return -EOPNOTSUPP;
+	r = c->zone(c->ctx, dev->base + dev->coalesce_off, dev->coalesce_len, on);
+	if (r)
+		return r;
+	dev->coalescing = on;
+	return 0;
+}
+
+void bus_drain(const struct bus *bus)
+{
+	const struct bus_coalescer *c = bus->coalescer;
+
+	if (c)
+		c->drain(c->ctx);
+}
+
+static __thread bool replaying;
+
+bool bus_replay(const struct bus *bus, uint64_t addr, const void *data, uint32_t len)
+{
+	uint8_t buf[8];
+
+	/* bus_access takes a mutable buffer; a write never changes it, but copy anyway. */
+	if (len > sizeof(buf))
+		return false;
+	memcpy(buf, data, len);
+	replaying = true;
+	return bus_access(bus, addr, buf, len, true);
+}
+
+void bus_replay_done(const struct bus *bus)
+{
+	int i;
+
+	for (i = 0; i < bus->n; i++)
+		if (bus->devs[i]->drained)
+			bus->devs[i]->drained(bus->devs[i]);
+	replaying = false;
+}
+
+bool bus_replaying(void)
+{
+	return replaying;
 }

@@ -7,7 +7,7 @@
 
 /*
  * The commands that talk to running VMs through their control sockets
- * (protocol in vmm/kvm_ctl.c): vmm list, stop, kill, pause, resume,
+ * (protocol in vmm/ctl.c): vmm list, stop, kill, pause, resume,
  * info NAME, console. Each returns vmm's exit status after printing what
  * the user asked for, or one line saying why not (VMM_NO_VM when no VM of
  * that name runs).

@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The terminal: raw mode, the Ctrl-A escape, and restoring it on any exit. */
-#include <errno.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -88,66 +85,4 @@ bool console_setup(void)
 	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
 		signal(fatal[i], fatal_signal);
 	return true;
-}
-
-/* Where guest output goes; see console_set_outputs(). */
-static _Atomic int out_fd = STDOUT_FILENO;
-static _Atomic int log_fd = -1;
-static _Atomic bool out_nonblock;
-
-void console_set_outputs(int out, bool nonblock, int log)
-{
-	atomic_store(&out_nonblock, nonblock);
-	atomic_store(&out_fd, out);
-	atomic_store(&log_fd, log);
-}
-
-void console_set_out(int out)
-{
-	atomic_store(&out_fd, out);
-}
-
-static void write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			/* stdout gone (closed pipe): the guest's output has nowhere to go. */
-			return;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
-void console_write(const uint8_t *buf, size_t len)
-{
-	int log = atomic_load(&log_fd), out = atomic_load(&out_fd);
-
-	/* The log first and whole: it is the record, whoever is attached. */
-	if (log >= 0)
-		write_all(log, buf, len);
-	if (out < 0)
-		return;
-	if (!atomic_load(&out_nonblock)) {
-		write_all(out, buf, len);
-		return;
-	}
-	/*
-	 * A socket or pty somebody may not be reading: never stall the vCPU
-	 * that transmits; what does not fit now is dropped (the log has it).
-	 */
-	while (len) {
-		ssize_t n = send(out, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n < 0 && errno == ENOTSOCK)
-			n = write(out, buf, len); /* a pty master, opened O_NONBLOCK */
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
 }

@@ -48,19 +48,11 @@ bool console_setup(void);
 void console_restore(void);
 
 /*
- * console_write - the guest printed buf: append it to the console log, if
- * any, then give it to the console output. Any thread (vCPU threads call it
- * under the UART's lock): a blocking output (the terminal, a pipe) gets all
- * of it; a non-blocking one (an attached socket, a pty) gets what fits now.
+ * console_write - the guest printed buf: through the installed console
+ * router (vmm/console_router.h: the log, then the client, pty or terminal),
+ * or straight to stdout when none is installed (`vmm console` itself). Any
+ * thread (vCPU threads call it under the UART's lock).
  */
 void console_write(const uint8_t *buf, size_t len);
-
-/*
- * console_set_outputs - where console_write() goes: out (stdout by default;
- * -1 for nowhere), whether out must never block, and a log fd (-1: none).
- * console_set_out - change only out (a console client attaches or leaves).
- */
-void console_set_outputs(int out, bool nonblock, int log);
-void console_set_out(int out);
 
 #endif

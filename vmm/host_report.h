@@ -6,7 +6,7 @@
  * `vmm info` (the host report) and `vmm check` (the preflight check): their
  * arguments and their output, from a struct host_probe filled by
  * host_probe_run(). Pure: no KVM here, so every line can be unit-tested
- * with a made-up probe. The commands themselves are in vmm/kvm_info.c.
+ * with a made-up probe. The commands themselves are in vmm/info.c.
  */
 #include <stdbool.h>
 #include <stdio.h>

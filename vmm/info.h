@@ -3,7 +3,7 @@
 #define VMM_INFO_H
 
 /*
- * The `vmm info` and `vmm check` commands (vmm/kvm_info.c). argv[0] is the
+ * The `vmm info` and `vmm check` commands (vmm/info.c). argv[0] is the
  * command's name. Both return the process's exit status (include/status.h):
  * info 0 whenever it could print its report, even without /dev/kvm; check 0
  * when this host can run a default guest, VMM_ERR_HOST otherwise;

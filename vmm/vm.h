@@ -15,7 +15,9 @@
 #include "guest_mem.h"
 #include "irq.h"
 #include "vmm/console.h"
+#include "vmm/console_router.h"
 #include "vmm/console_pty.h"
+#include "vmm/ctl_proto.h"
 #include "vmm/loader.h"
 #include "vmm/runtime.h"
 
@@ -42,13 +44,12 @@ enum vm_event {
 	VM_EV_PANIC,     /* the guest reported a panic (pvpanic) */
 };
 
-/* The control socket and the name (vmm/kvm_ctl.c, vmm/runtime.h). */
+/* The control socket and the name (vmm/ctl.c, vmm/runtime.h). */
 #define CTL_MAX_CLIENTS 8
 
 struct ctl_client {
 	int fd;
-	char buf[128];
-	size_t len;
+	struct ctl_line in;     /* the request line so far */
 };
 
 struct vm_ctl {
@@ -56,25 +57,18 @@ struct vm_ctl {
 	char name[RT_NAME_MAX + 1];
 	int lock_fd, listen_fd;
 	struct ctl_client clients[CTL_MAX_CLIENTS];
-	int console_fd;         /* the attached console client, -1 for none */
-	bool console_socket;    /* the console lives on the socket (--detach) */
 	bool paused;
 	double started;         /* CLOCK_MONOTONIC seconds */
 };
 
-/* The 16550 console with its fast path (vmm/kvm_serial.c). */
+/* The 16550 console with its fast path (vmm/serial.c). */
 struct vm_serial {
 	struct vm *vm;
 	struct uart16550 *uart;
 	uint64_t base, size;
-	/* vCPU 0's coalesced MMIO ring; NULL: no coalescing. Valid while vCPU 0 is. */
-	struct kvm_coalesced_mmio_ring *ring;
-	uint32_t ring_max;
-	bool coalescing;          /* the THR zone is registered */
-	pthread_mutex_t drain_lock;
-	uint8_t out[4096];        /* output collected during a drain */
+	uint8_t out[4096];        /* output collected during a replay of coalesced writes */
 	size_t nout;
-	struct bus_dev bus;
+	struct bus_dev bus;       /* THR coalescible with VMM_SERIAL_COALESCE set */
 };
 
 struct vcpu_thread {
@@ -145,7 +139,7 @@ struct vm {
 	int event_fd;
 	int rx_ready_fd;  /* eventfd: the UART has room for console input again */
 	int exit_signal;
-	bool raw_console;
+	struct console_router console; /* output sinks, input source, escapes */
 	struct console_pty pty;  /* --console-pty; pty.master -1 otherwise */
 	unsigned int reboots;
 	struct vm_ctl ctl;
@@ -205,7 +199,7 @@ void devices_destroy(struct vm *vm);
 /*
  * serial_create - the 16550 console at LAYOUT_UART with its fast path
  * (coalesced THR writes); after vCPUs exist. Returns a status.
- * serial_drain - replay coalesced THR writes, in order; any thread.
+ * serial_drain - replay coalesced writes (bus_drain), in order; any thread.
  * serial_destroy - drain, then free; safe on a never-created serial.
  */
 int serial_create(struct vm *vm, struct vm_serial *s, struct irq_line *irq);
@@ -218,7 +212,8 @@ void serial_destroy(struct vm_serial *s);
  * ctl_pollfds - the fds main_loop must poll for control (at most
  * 1 + CTL_MAX_CLIENTS entries written to pfd); returns their count.
  * ctl_handle - serve what poll found on them; returns an event when a
- * command ends the VM. ctl_console_detach - drop the console client.
+ * command ends the VM. ctl_console_detach - drop the console client (its
+ * fd is closed once no console writer can use it: vmm/console_router.h).
  * All on the main thread.
  */
 int ctl_open(struct vm *vm);

@@ -352,10 +352,147 @@ static void test_read_zero_filled(void **state)
 	assert_int_equal(v, 0x5a);
 }
 
+/* A fake coalescer: a ring of writes the test fills, zones it records. */
+struct fake_ring {
+	struct bus_coalescer ops;
+	const struct bus *bus;
+	uint64_t zone_addr, zone_len;
+	bool zone_on;
+	int zone_err;        /* -errno the next zone call fails with */
+	int zone_calls;
+	struct { uint64_t addr; uint8_t data[8]; uint32_t len; } e[8];
+	int n;
+	int drained_calls;   /* bus_replay_done callbacks seen by the device */
+	bool saw_replaying;  /* the device's write ran with bus_replaying() */
+};
+
+static struct fake_ring *ring_of_test;
+
+static int ring_zone(void *ctx, uint64_t addr, uint64_t len, bool on)
+{
+	struct fake_ring *r = ctx;
+
+	r->zone_calls++;
+	if (r->zone_err)
+		return r->zone_err;
+	r->zone_addr = addr;
+	r->zone_len = len;
+	r->zone_on = on;
+	return 0;
+}
+
+static void ring_drain(void *ctx)
+{
+	struct fake_ring *r = ctx;
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		bus_replay(r->bus, r->e[i].addr, r->e[i].data, r->e[i].len);
+	if (r->n)
+		bus_replay_done(r->bus);
+	r->n = 0;
+}
+
+static void replay_write(void *opaque, uint64_t offset, const void *data, uint32_t len)
+{
+	ring_of_test->saw_replaying = bus_replaying();
+	fake_write(opaque, offset, data, len);
+}
+
+static void count_drained(struct bus_dev *dev)
+{
+	(void)dev;
+	ring_of_test->drained_calls++;
+}
+
+static const struct bus_dev_ops replay_ops = { .read = fake_read, .write = replay_write };
+
+static void test_coalesce_zone(void **state)
+{
+	struct bus bus = { 0 };
+	struct fake_ring r = { .ops = { .zone = ring_zone, .drain = ring_drain, .ctx = &r } };
+	struct fake_dev a, b;
+
+	(void)state;
+	fake_init(&a, "uart", 0x1000, 0x100);
+	fake_init(&b, "other", 0x2000, 0x100);
+	a.dev.coalesce_off = 0;
+	a.dev.coalesce_len = 1;
+	/* No coalescer: quietly not supported, nothing changes. */
+	assert_int_equal(bus_coalesce(&bus, &a.dev, true), -EOPNOTSUPP);
+	assert_false(a.dev.coalescing);
+	bus_drain(&bus); /* no-op */
+	bus_set_coalescer(&bus, &r.ops);
+	/* A region without a declared range cannot be coalesced. */
+	assert_int_equal(bus_coalesce(&bus, &b.dev, true), -EOPNOTSUPP);
+	assert_int_equal(r.zone_calls, 0);
+	assert_int_equal(bus_coalesce(&bus, &a.dev, true), 0);
+	assert_true(a.dev.coalescing);
+	assert_int_equal(r.zone_addr, 0x1000);
+	assert_int_equal(r.zone_len, 1);
+	assert_true(r.zone_on);
+	/* Already on: no second registration. */
+	assert_int_equal(bus_coalesce(&bus, &a.dev, true), 0);
+	assert_int_equal(r.zone_calls, 1);
+	/* A refusal leaves the state as it was. */
+	r.zone_err = -ENOMEM;
+	assert_int_equal(bus_coalesce(&bus, &a.dev, false), -ENOMEM);
+	assert_true(a.dev.coalescing);
+	r.zone_err = 0;
+	assert_int_equal(bus_coalesce(&bus, &a.dev, false), 0);
+	assert_false(a.dev.coalescing);
+	assert_false(r.zone_on);
+}
+
+static void test_coalesce_replay_in_order(void **state)
+{
+	struct bus bus = { 0 };
+	struct fake_ring r = { .ops = { .zone = ring_zone, .drain = ring_drain, .ctx = &r } };
+	struct fake_dev a;
+	int i;
+
+	(void)state;
+	ring_of_test = &r;
+	r.bus = &bus;
+	fake_init(&a, "uart", 0x1000, 0x100);
+	a.dev.ops = &replay_ops;
+	a.dev.drained = count_drained;
+	assert_int_equal(bus_add(&bus, &a.dev), 0);
+	bus_set_coalescer(&bus, &r.ops);
+	for (i = 0; i < 3; i++) {
+		r.e[i].addr = 0x1000;
+		r.e[i].len = 1;
+		r.e[i].data[0] = (uint8_t)('a' + i);
+	}
+	r.e[3].addr = 0x9000; /* unclaimed: skipped, the rest goes on */
+	r.e[3].len = 1;
+	r.e[4].addr = 0x1004;
+	r.e[4].len = 4;
+	memcpy(r.e[4].data, "wxyz", 4);
+	r.n = 5;
+	bus_drain(&bus);
+	assert_int_equal(a.writes, 4);
+	assert_int_equal(a.last_off, 4);
+	assert_memory_equal(a.last_data, "wxyz", 4);
+	assert_true(r.saw_replaying);
+	assert_false(bus_replaying());
+	assert_int_equal(r.drained_calls, 1);
+	/* An empty drain tells nobody. */
+	bus_drain(&bus);
+	assert_int_equal(r.drained_calls, 1);
+	/* A plain access is no replay. */
+	assert_true(bus_access(&bus, 0x1000, (uint8_t[]){ 'q' }, 1, true));
+	assert_false(r.saw_replaying);
+	bus_set_coalescer(&bus, NULL);
+	ring_of_test = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_and_find),
+		cmocka_unit_test(test_coalesce_zone),
+		cmocka_unit_test(test_coalesce_replay_in_order),
 		cmocka_unit_test(test_empty_bus),
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_bad_windows),

@@ -33,6 +33,7 @@
 #include "uart16550.h"
 #include "virtio_blk.h"
 #include "virtio_net.h"
+#include "vmm/ctl_proto.h"
 #include "vmm/json.h"
 #include "vmm/vm.h"
 
@@ -53,7 +54,7 @@ int ctl_open(struct vm *vm)
 
 	for (i = 0; i < CTL_MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
-	c->listen_fd = c->lock_fd = c->console_fd = -1;
+	c->listen_fd = c->lock_fd = -1;
 	c->started = now_s();
 	r = rt_dir(c->dir, sizeof(c->dir));
 	if (r)
@@ -92,11 +93,7 @@ void ctl_close(struct vm *vm)
 	for (i = 0; i < CTL_MAX_CLIENTS; i++)
 		if (c->clients[i].fd >= 0)
 			close(c->clients[i].fd);
-	if (c->console_fd >= 0) {
-		console_set_out(-1);
-		close(c->console_fd);
-		c->console_fd = -1;
-	}
+	console_router_detach_client(&vm->console);
 	if (c->listen_fd >= 0)
 		close(c->listen_fd);
 	c->listen_fd = -1;
@@ -106,35 +103,7 @@ void ctl_close(struct vm *vm)
 
 static void reply(int fd, const char *json_line)
 {
-	if (send(fd, json_line, strlen(json_line), MSG_NOSIGNAL) < 0) {
-		/* the client went away; nothing to tell it */
-	}
-}
-
-static void reply_error(int fd, const char *error)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return;
-	/* One line, like every reply: the client reads up to the newline. */
-	fputs("{\"ok\": false, \"error\": ", f);
-	json_write_string(f, error, strlen(error));
-	fputs("}\n", f);
-	fclose(f);
-	if (buf)
-		reply(fd, buf);
-	free(buf);
-}
-
-static void reply_ok(int fd, const char *state)
-{
-	char buf[128];
-
-	snprintf(buf, sizeof(buf), "{\"ok\": true, \"state\": \"%s\"}\n", state);
-	reply(fd, buf);
+	ctl_reply(fd, json_line);
 }
 
 /* The `info` answer; kept in step with what `vmm info NAME` prints. */
@@ -168,7 +137,7 @@ static void reply_info(struct vm *vm, int fd)
 	json_uint(&j, "reboots", vm->reboots);
 	json_object_begin(&j, "console");
 	json_string(&j, "device", vm->vcon ? "virtio" : "serial");
-	json_bool(&j, "attached", vm->ctl.console_fd >= 0);
+	json_bool(&j, "attached", console_router_attached(&vm->console));
 	json_string(&j, "pty", vm->pty.master >= 0 ? vm->pty.path : NULL);
 	json_string(&j, "log", cfg->console_log);
 	json_uint(&j, "tx_bytes", us.tx_bytes);
@@ -227,7 +196,7 @@ static int do_pause(struct vm *vm)
 	if (vm->ctl.paused)
 		return 0;
 	vcpu_stop_all(vm);
-	serial_drain(&vm->serial);
+	bus_drain(&vm->bus);
 	if (arm64_counter_pause(&vm->kvm, &vm->vcpus[0].cpu))
 		return -1;
 	vm->ctl.paused = true;
@@ -246,67 +215,84 @@ static int do_resume(struct vm *vm)
 	return 0;
 }
 
+/* The console request: the connection becomes the console, or an error. */
+static bool attach_console(struct vm *vm, int fd, const struct ctl_req *req)
+{
+	bool attached = console_router_attached(&vm->console);
+
+	if (req->has_size && !attached)
+		devices_console_size(vm, req->cols, req->rows);
+	if (attached) {
+		ctl_reply_error(fd, "a console is already attached");
+	} else if (vm->pty.master >= 0) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "this VM's console is on %s (--console-pty)",
+			 vm->pty.path);
+		ctl_reply_error(fd, why);
+	} else if (!vm->console.on_socket) {
+		ctl_reply_error(fd, "this VM's console is not on its socket (started without "
+				    "--detach)");
+	} else {
+		reply(fd, "{\"ok\": true}\n");
+		console_router_attach_client(&vm->console, fd);
+		log_info("vm %s: console attached", vm->ctl.name);
+		return true;
+	}
+	return false;
+}
+
 /* One request line from a client; returns an event that ends the VM, if any. */
-static enum vm_event handle_request(struct vm *vm, struct ctl_client *cl, char *line)
+static enum vm_event handle_request(struct vm *vm, struct ctl_client *cl, const char *line)
 {
 	int fd = cl->fd;
 	enum vm_event ev = VM_EV_NONE;
+	struct ctl_req req;
 
-	if (!strcmp(line, "info")) {
+	ctl_parse(line, &req);
+	switch (req.kind) {
+	case CTL_REQ_INFO:
 		reply_info(vm, fd);
-	} else if (!strcmp(line, "pause")) {
+		break;
+	case CTL_REQ_PAUSE:
 		if (do_pause(vm))
-			reply_error(fd, "pause failed");
+			ctl_reply_error(fd, "pause failed");
 		else
-			reply_ok(fd, "paused");
-	} else if (!strcmp(line, "resume")) {
+			ctl_reply_ok(fd, "paused");
+		break;
+	case CTL_REQ_RESUME:
 		if (do_resume(vm))
-			reply_error(fd, "resume failed");
+			ctl_reply_error(fd, "resume failed");
 		else
-			reply_ok(fd, "running");
-	} else if (!strcmp(line, "stop")) {
+			ctl_reply_ok(fd, "running");
+		break;
+	case CTL_REQ_STOP:
 		if (vm->ctl.paused && do_resume(vm)) {
-			reply_error(fd, "resume before stop failed");
+			ctl_reply_error(fd, "resume before stop failed");
 		} else {
 			devices_power_button(vm);
-			reply_ok(fd, "stopping");
+			ctl_reply_ok(fd, "stopping");
 		}
-	} else if (!strcmp(line, "kill")) {
-		reply_ok(fd, "killed");
+		break;
+	case CTL_REQ_KILL:
+		ctl_reply_ok(fd, "killed");
 		ev = VM_EV_KILLED;
-	} else if (!strncmp(line, "resize ", 7)) {
-		unsigned int cols = 0, rows = 0;
-
-		if (sscanf(line + 7, "%u %u", &cols, &rows) == 2)
-			devices_console_size(vm, cols, rows);
-		reply_ok(fd, vm->ctl.paused ? "paused" : "running");
-	} else if (!strncmp(line, "console", 7) && (!line[7] || line[7] == ' ')) {
-		unsigned int cols = 0, rows = 0;
-
-		if (sscanf(line + 7, "%u %u", &cols, &rows) == 2 && vm->ctl.console_fd < 0)
-			devices_console_size(vm, cols, rows);
-		if (vm->ctl.console_fd >= 0) {
-			reply_error(fd, "a console is already attached");
-		} else if (vm->pty.master >= 0) {
-			char why[128];
-
-			snprintf(why, sizeof(why), "this VM's console is on %s (--console-pty)",
-				 vm->pty.path);
-			reply_error(fd, why);
-		} else if (!vm->ctl.console_socket) {
-			reply_error(fd, "this VM's console is not on its socket (started without "
-					"--detach)");
-		} else {
-			reply(fd, "{\"ok\": true}\n");
-			/* The connection becomes the console: out of the request table. */
-			vm->ctl.console_fd = fd;
+		break;
+	case CTL_REQ_RESIZE:
+		if (req.has_size)
+			devices_console_size(vm, req.cols, req.rows);
+		ctl_reply_ok(fd, vm->ctl.paused ? "paused" : "running");
+		break;
+	case CTL_REQ_CONSOLE:
+		if (attach_console(vm, fd, &req)) {
+			/* The connection is the console now: out of the request table. */
 			cl->fd = -1;
-			console_set_out(fd);
-			log_info("vm %s: console attached", vm->ctl.name);
 			return VM_EV_NONE;
 		}
-	} else {
-		reply_error(fd, "unknown command");
+		break;
+	default:
+		ctl_reply_error(fd, "unknown command");
+		break;
 	}
 	close(fd);
 	cl->fd = -1;
@@ -336,23 +322,24 @@ enum vm_event ctl_handle(struct vm *vm, const struct pollfd *pfd, int n)
 		return VM_EV_NONE;
 	for (i = 0; i < CTL_MAX_CLIENTS && ev == VM_EV_NONE; i++) {
 		struct ctl_client *cl = &c->clients[i];
+		enum ctl_line_state st;
+		char *room, *line;
+		size_t nroom;
 		ssize_t r;
-		char *nl;
 
 		if (cl->fd < 0 || !(pfd[1 + i].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		r = recv(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len, MSG_DONTWAIT);
-		if (r <= 0 || (cl->len += (size_t)r) == sizeof(cl->buf) - 1) {
+		room = ctl_line_room(&cl->in, &nroom);
+		r = recv(cl->fd, room, nroom, MSG_DONTWAIT);
+		st = r > 0 ? ctl_line_received(&cl->in, (size_t)r, &line) : CTL_LINE_TOO_LONG;
+		if (st == CTL_LINE_TOO_LONG) {
 			close(cl->fd); /* gone, or a line longer than any command */
 			cl->fd = -1;
 			continue;
 		}
-		cl->buf[cl->len] = '\0';
-		nl = strchr(cl->buf, '\n');
-		if (!nl)
+		if (st == CTL_LINE_PARTIAL)
 			continue;
-		*nl = '\0';
-		ev = handle_request(vm, cl, cl->buf);
+		ev = handle_request(vm, cl, line);
 	}
 	if (pfd[0].revents & POLLIN) {
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -360,12 +347,12 @@ enum vm_event ctl_handle(struct vm *vm, const struct pollfd *pfd, int n)
 		for (i = 0; fd >= 0 && i < CTL_MAX_CLIENTS; i++) {
 			if (c->clients[i].fd < 0) {
 				c->clients[i].fd = fd;
-				c->clients[i].len = 0;
+				c->clients[i].in.len = 0;
 				fd = -1;
 			}
 		}
 		if (fd >= 0) {
-			reply_error(fd, "busy: too many control connections");
+			ctl_reply_error(fd, "busy: too many control connections");
 			close(fd);
 		}
 	}
@@ -374,10 +361,8 @@ enum vm_event ctl_handle(struct vm *vm, const struct pollfd *pfd, int n)
 
 void ctl_console_detach(struct vm *vm)
 {
-	if (vm->ctl.console_fd < 0)
+	/* The router closes the fd once no vCPU can be writing to it. */
+	if (!console_router_detach_client(&vm->console))
 		return;
-	console_set_out(vm->pty.connected ? vm->pty.master : -1);
-	close(vm->ctl.console_fd);
-	vm->ctl.console_fd = -1;
 	log_info("vm %s: console detached", vm->ctl.name);
 }

@@ -5,21 +5,20 @@
  * Thread table (who owns what):
  *   main     - creates and joins the vCPU threads, owns struct vm, the
  *              console input and every start-up and reset step.
- *   vcpuN    - one per vCPU: KVM_RUN and its exits. Owns its kvm_run page.
+ *   vcpuN    - one per vCPU: arm64_vcpu_run() and the arch-neutral exits it
+ *              returns (include/vcpu_exit.h). Owns its vCPU's run state.
  *              Touches devices only through bus_access() (each device
  *              locks itself) and posts events with vm_post_event().
  * Kick: SIGUSR1 (blocked everywhere but in vCPU threads) after setting the
- * thread's stop flag and kvm_run->immediate_exit.
+ * thread's stop flag and arm64_vcpu_kick() (KVM's immediate_exit).
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "arm64/kvm_compat.h"
 #include "log.h"
 #include "status.h"
 #include "vmm/vm.h"
@@ -79,68 +78,49 @@ static void log_unclaimed(struct vcpu_thread *t, uint64_t addr, bool is_write, u
 			 is_write ? "ignored" : "reads 0");
 }
 
-static void handle_mmio(struct vcpu_thread *t, struct kvm_run *run)
+static void handle_mmio(struct vcpu_thread *t, const struct vcpu_exit *e)
 {
-	uint32_t len = run->mmio.len;
+	uint32_t len = e->mmio.len;
 
-	/* Coalesced serial writes happened before this access: replay them first. */
-	serial_drain(&t->vm->serial);
+	/* Coalesced writes happened before this access: replay them first. */
+	bus_drain(&t->vm->bus);
 	if (len == 0 || len > 8) {
-		log_unclaimed(t, run->mmio.phys_addr, run->mmio.is_write, len);
+		log_unclaimed(t, e->mmio.addr, e->mmio.is_write, len);
 		return;
 	}
-	if (!bus_access(&t->vm->bus, run->mmio.phys_addr, run->mmio.data, len,
-			run->mmio.is_write)) {
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0, len);
-		log_unclaimed(t, run->mmio.phys_addr, run->mmio.is_write, len);
+	if (!bus_access(&t->vm->bus, e->mmio.addr, e->mmio.data, len, e->mmio.is_write)) {
+		if (!e->mmio.is_write)
+			memset(e->mmio.data, 0, len);
+		log_unclaimed(t, e->mmio.addr, e->mmio.is_write, len);
 	}
 }
 
 /* Returns false when the vCPU must stop running. */
-static bool handle_exit(struct vcpu_thread *t, struct kvm_run *run)
+static bool handle_exit(struct vcpu_thread *t, const struct vcpu_exit *e)
 {
 	struct vm *vm = t->vm;
 
-	switch (run->exit_reason) {
-	case KVM_EXIT_MMIO:
-		handle_mmio(t, run);
+	switch (e->kind) {
+	case VCPU_EXIT_MMIO:
+		handle_mmio(t, e);
 		return true;
-	case KVM_EXIT_INTR:
+	case VCPU_EXIT_INTR:
 		return true;
-	case KVM_EXIT_SYSTEM_EVENT:
-		switch (run->system_event.type) {
-		case KVM_SYSTEM_EVENT_SHUTDOWN:
-			vm_post_event(vm, VM_EV_POWEROFF);
-			return false;
-		case KVM_SYSTEM_EVENT_RESET:
-			vm_post_event(vm, VM_EV_RESET);
-			return false;
-		default:
-			log_error("vcpu%u: unexpected system event %u at pc 0x%llx", t->cpu.index,
-				  run->system_event.type,
-				  (unsigned long long)arm64_vcpu_pc(&t->cpu));
-			vm_post_event(vm, VM_EV_CRASH);
-			return false;
-		}
-	case KVM_EXIT_ARM_NISV:
-		/* No syndrome (e.g. LDP/STP to MMIO): a guest bug; fault it, keep going. */
-		log_warn("vcpu%u: access to 0x%llx without a valid syndrome at pc 0x%llx; "
-			 "injecting an external abort", t->cpu.index,
-			 (unsigned long long)run->arm_nisv.fault_ipa,
-			 (unsigned long long)arm64_vcpu_pc(&t->cpu));
-		if (arm64_vcpu_inject_dabt(&t->cpu) == 0)
-			return true;
-		log_errno("vcpu%u: injecting an external abort", t->cpu.index);
-		vm_post_event(vm, VM_EV_CRASH);
+	case VCPU_EXIT_POWEROFF:
+		vm_post_event(vm, VM_EV_POWEROFF);
 		return false;
+	case VCPU_EXIT_RESET:
+		vm_post_event(vm, VM_EV_RESET);
+		return false;
+	case VCPU_EXIT_ERROR:
+		log_error("vcpu%u: %s", t->cpu.index, e->reason);
+		vm_post_event(vm, VM_EV_ERROR);
+		return false;
+	case VCPU_EXIT_CRASH:
 	default:
-		log_error("vcpu%u: unexpected exit %s (%u) at pc 0x%llx", t->cpu.index,
-			  arm64_exit_name(run->exit_reason), run->exit_reason,
-			  (unsigned long long)arm64_vcpu_pc(&t->cpu));
-		if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
-			log_error("vcpu%u: hardware entry failure reason 0x%llx", t->cpu.index,
-				  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		log_error("vcpu%u: %s", t->cpu.index, e->reason);
+		if (e->detail[0])
+			log_error("vcpu%u: %s", t->cpu.index, e->detail);
 		vm_post_event(vm, VM_EV_CRASH);
 		return false;
 	}
@@ -149,7 +129,7 @@ static bool handle_exit(struct vcpu_thread *t, struct kvm_run *run)
 static void *vcpu_main(void *arg)
 {
 	struct vcpu_thread *t = arg;
-	struct kvm_run *run = t->cpu.run;
+	struct vcpu_exit exit;
 	sigset_t set;
 	char name[16];
 
@@ -160,21 +140,8 @@ static void *vcpu_main(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!atomic_load(&t->stop)) {
-		if (ioctl(t->cpu.fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				run->immediate_exit = 0;
-				continue;
-			}
-			if (errno == ENOSYS)
-				log_error("vcpu%u: KVM_RUN: guest access KVM cannot emulate at pc "
-					  "0x%llx", t->cpu.index,
-					  (unsigned long long)arm64_vcpu_pc(&t->cpu));
-			else
-				log_errno("vcpu%u: KVM_RUN", t->cpu.index);
-			vm_post_event(t->vm, VM_EV_ERROR);
-			break;
-		}
-		if (!handle_exit(t, run))
+		arm64_vcpu_run(&t->cpu, &exit);
+		if (!handle_exit(t, &exit))
 			break;
 	}
 	return NULL;
@@ -189,7 +156,7 @@ int vcpu_start_all(struct vm *vm)
 		struct vcpu_thread *t = &vm->vcpus[i];
 
 		atomic_store(&t->stop, false);
-		t->cpu.run->immediate_exit = 0;
+		arm64_vcpu_kick_clear(&t->cpu);
 		r = pthread_create(&t->tid, NULL, vcpu_main, t);
 		if (r) {
 			errno = r;
@@ -212,8 +179,8 @@ void vcpu_stop_all(struct vm *vm)
 		if (!t->started)
 			continue;
 		atomic_store(&t->stop, true);
-		/* immediate_exit first: a thread between its check and KVM_RUN returns at once. */
-		__atomic_store_n(&t->cpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		/* The kick first: a thread between its check and the run returns at once. */
+		arm64_vcpu_kick(&t->cpu);
 		pthread_kill(t->tid, KICK_SIGNAL);
 	}
 	for (i = 0; i < vm->nvcpus; i++) {
@@ -223,6 +190,6 @@ void vcpu_stop_all(struct vm *vm)
 			continue;
 		pthread_join(t->tid, NULL);
 		t->started = false;
-		t->cpu.run->immediate_exit = 0;
+		arm64_vcpu_kick_clear(&t->cpu);
 	}
 }

@@ -4,7 +4,7 @@
  * status. Each phase undoes its own work on failure through vm_teardown(),
  * which copes with a partly built VM.
  *
- * Threads: see the table in vmm/kvm_vcpu.c. The main thread runs
+ * Threads: see the table in vmm/vcpu.c. The main thread runs
  * main_loop(): console input, signals (signalfd), and events from vCPUs.
  */
 #include <errno.h>
@@ -215,6 +215,8 @@ static int phase_vcpus(struct vm *vm)
 			return r;
 		vm->nvcpus = i + 1;
 	}
+	/* Before devices: the serial's THR zone is registered at its creation. */
+	arm64_coalescer_init(&vm->kvm.coalescer, &vm->kvm, &vm->vcpus[0].cpu, &vm->bus);
 	return arm64_gic_init(&vm->kvm);
 }
 
@@ -225,6 +227,7 @@ static void vm_teardown(struct vm *vm)
 	vcpu_stop_all(vm);
 	/* Devices first: the console drains vCPU 0's coalesced ring on the way out. */
 	devices_destroy(vm);
+	arm64_coalescer_fini(&vm->kvm.coalescer, &vm->bus);
 	for (i = 0; i < vm->nvcpus; i++)
 		arm64_vcpu_destroy(&vm->kvm, &vm->vcpus[i].cpu);
 	free(vm->vcpus);
@@ -319,17 +322,20 @@ static void detach_done(struct vm *vm, int ready_fd, int status)
 	}
 }
 
-static int console_outputs(struct vm *vm, int *log_fd)
+/* The console router's sinks (vmm/console_router.h). */
+static int console_outputs(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 
-	*log_fd = -1;
 	if (cfg->console_log) {
-		*log_fd = open(cfg->console_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (*log_fd < 0) {
+		/* 0600 like RUNDIR/NAME.log: the guest's console may show secrets. */
+		int fd = open(cfg->console_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+		if (fd < 0) {
 			log_errno("--console-log %s", cfg->console_log);
 			return VMM_ERR_INPUT;
 		}
+		console_router_set_log(&vm->console, fd);
 	}
 	if (cfg->console_pty) {
 		int r = console_pty_open(&vm->pty);
@@ -342,12 +348,12 @@ static int console_outputs(struct vm *vm, int *log_fd)
 		/* Always printed: it is what the user connects to. */
 		fprintf(stderr, "vmm: console on %s\n", vm->pty.path);
 		/* Nobody has it open yet: the main loop connects it (console_pty_check). */
-		console_set_outputs(-1, true, *log_fd);
+		console_router_set_pty(&vm->console, vm->pty.master);
 		return 0;
 	}
-	vm->ctl.console_socket = cfg->detach;
+	vm->console.on_socket = cfg->detach;
 	/* Detached, output goes to the log and whoever attaches, never blocking. */
-	console_set_outputs(cfg->detach ? -1 : STDOUT_FILENO, cfg->detach, *log_fd);
+	console_router_set_term(&vm->console, cfg->detach ? -1 : STDOUT_FILENO);
 	return 0;
 }
 
@@ -356,7 +362,7 @@ int vmm_run(const struct vm_config *cfg)
 	struct vm vm;
 	enum vm_event ev;
 	sigset_t block;
-	int r, sfd = -1, ready_fd = -1, log_fd = -1;
+	int r, sfd = -1, ready_fd = -1;
 	double deadline = 0;
 
 	if (cfg->detach) {
@@ -369,7 +375,9 @@ int vmm_run(const struct vm_config *cfg)
 	vm.host.kvm_fd = -1;
 	vm.kvm.fd = vm.kvm.gic_fd = vm.kvm.its_fd = -1;
 	vm.files.kernel_fd = vm.files.initrd_fd = -1;
-	vm.ctl.listen_fd = vm.ctl.lock_fd = vm.ctl.console_fd = -1;
+	vm.ctl.listen_fd = vm.ctl.lock_fd = -1;
+	console_router_init(&vm.console);
+	console_router_install(&vm.console);
 	vm.irq_vcon.fd = -1;
 	vm.pty.master = -1;
 	for (r = 0; r < CTL_MAX_CLIENTS; r++)
@@ -405,7 +413,7 @@ int vmm_run(const struct vm_config *cfg)
 		}
 	}
 	if (!r)
-		r = console_outputs(&vm, &log_fd);
+		r = console_outputs(&vm);
 	if (!r)
 		r = phase_vm(&vm);
 	if (!r)
@@ -422,7 +430,7 @@ int vmm_run(const struct vm_config *cfg)
 		goto out;
 
 	if (!cfg->detach && !cfg->console_pty) {
-		vm.raw_console = console_setup();
+		vm.console.escapes = console_setup();
 		terminal_size_changed(&vm);
 	}
 	if (cfg->timeout)
@@ -456,8 +464,9 @@ out:
 	detach_done(&vm, ready_fd, r ? r : VMM_ERR_INTERNAL);
 	vm_teardown(&vm);
 	ctl_close(&vm);
-	if (log_fd >= 0)
-		close(log_fd);
+	/* No writer is left: vCPUs and device threads are gone. */
+	console_router_install(NULL);
+	console_router_destroy(&vm.console);
 	console_pty_close(&vm.pty);
 	if (sfd >= 0)
 		close(sfd);

@@ -24,9 +24,7 @@
 struct console_in {
 	uint8_t buf[256];
 	size_t len, off;
-	bool eof;     /* stdin ended: the guest keeps running without input */
 	bool blocked; /* the UART is full: wait for rx_ready */
-	struct console_esc esc;
 };
 
 static void console_help(void)
@@ -62,26 +60,19 @@ static enum vm_event console_read(struct vm *vm, struct console_in *in, int fd)
 	if (n <= 0) {
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return VM_EV_NONE;
-		if (fd == vm->ctl.console_fd) {
+		if (fd == vm->pty.master)
+			vm->pty.connected = false; /* EIO: pty_check sees it too */
+		if (fd == vm->console.client_fd)
 			ctl_console_detach(vm); /* the client left; the guest runs on */
-		} else if (fd == vm->pty.master) {
-			/* EIO: the slave's last user left; pty_check sees it too. */
-			vm->pty.connected = false;
-			console_set_out(-1);
-		} else
-			in->eof = true;
+		else
+			console_router_input_ended(&vm->console, fd);
 		return VM_EV_NONE;
 	}
 	in->len = in->off = 0;
-	/* Escapes only on vmm's own raw terminal; a client handles its own. */
-	if (!vm->raw_console || fd != STDIN_FILENO) {
-		memcpy(in->buf, raw, (size_t)n);
-		in->len = (size_t)n;
-	}
 	/* raw holds half of buf, so the escaped output always fits. */
-	while (vm->raw_console && fd == STDIN_FILENO && done < (size_t)n) {
-		in->len += console_escape(&in->esc, raw + done, (size_t)n - done,
-					  in->buf + in->len, &used, &act);
+	while (done < (size_t)n) {
+		in->len += console_router_input(&vm->console, fd, raw + done, (size_t)n - done,
+						in->buf + in->len, &used, &act);
 		done += used;
 		if (act == CONSOLE_QUIT)
 			return VM_EV_QUIT;
@@ -132,23 +123,15 @@ static void pty_check(struct vm *vm)
 
 	if (vm->pty.master < 0)
 		return;
-	if (console_pty_check(&vm->pty, &resized) && vm->ctl.console_fd < 0) {
-		console_set_out(vm->pty.connected ? vm->pty.master : -1);
-		log_info("console: %s %s", vm->pty.path,
-			 vm->pty.connected ? "opened" : "closed");
+	if (console_pty_check(&vm->pty, &resized)) {
+		/* The router writes to the pty only while connected and no client is attached. */
+		console_router_pty_connected(&vm->console, vm->pty.connected);
+		if (!console_router_attached(&vm->console))
+			log_info("console: %s %s", vm->pty.path,
+				 vm->pty.connected ? "opened" : "closed");
 	}
 	if (resized)
 		devices_console_size(vm, vm->pty.cols, vm->pty.rows);
-}
-
-/* The fd console input comes from now, or -1. */
-static int console_fd(struct vm *vm, const struct console_in *in)
-{
-	if (vm->ctl.console_fd >= 0 || vm->ctl.console_socket)
-		return vm->ctl.console_fd;
-	if (vm->pty.master >= 0)
-		return vm->pty.connected ? vm->pty.master : -1;
-	return in->eof ? -1 : STDIN_FILENO;
 }
 
 enum vm_event main_loop(struct vm *vm, int sfd, double deadline)
@@ -157,11 +140,11 @@ enum vm_event main_loop(struct vm *vm, int sfd, double deadline)
 
 	for (;;) {
 		struct pollfd pfd[4 + CTL_MAX_CLIENTS];
-		int cfd = console_fd(vm, &in), nctl, timeout = SERIAL_FLUSH_MS;
+		int cfd, nctl, timeout = SERIAL_FLUSH_MS;
 		enum vm_event ev;
 
 		pty_check(vm);
-		cfd = console_fd(vm, &in);
+		cfd = console_router_input_fd(&vm->console);
 		pfd[0] = (struct pollfd){ .fd = vm->event_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		/* While the UART is full, wait for room instead of reading more. */
@@ -176,7 +159,7 @@ enum vm_event main_loop(struct vm *vm, int sfd, double deadline)
 				timeout = (int)(left * 1000) + 1;
 		}
 		/* A guest that printed and went idle leaves output in the ring. */
-		serial_drain(&vm->serial);
+		bus_drain(&vm->bus);
 		if (poll(pfd, (nfds_t)(3 + nctl), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -191,7 +174,7 @@ enum vm_event main_loop(struct vm *vm, int sfd, double deadline)
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGWINCH) {
-					if (!vm->ctl.console_socket)
+					if (!vm->console.on_socket)
 						terminal_size_changed(vm);
 				} else {
 					vm->exit_signal = (int)si.ssi_signo;
