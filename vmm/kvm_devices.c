@@ -188,11 +188,9 @@ int devices_create(struct vm *vm)
 	add_desc(vm, DEV_UART16550, vm->serial.base, vm->serial.size, LAYOUT_SPI_UART, 0);
 
 	arm64_irq_line_init(&vm->irq_rtc, &vm->kvm, LAYOUT_SPI_RTC);
-	vm->rtc = pl031_new(&vm->irq_rtc, NULL, NULL);
-	if (!vm->rtc) {
-		log_errno("rtc: creating the PL031");
-		return VMM_ERR_INTERNAL;
-	}
+	r = pl031_new(&vm->irq_rtc, NULL, NULL, &vm->rtc);
+	if (r)
+		return r;
 	r = add_to_bus(vm, &vm->bus_rtc, "rtc0", LAYOUT_RTC, PL031_MMIO_SIZE, &pl031_ops, vm->rtc);
 	if (r)
 		return r;
@@ -200,11 +198,9 @@ int devices_create(struct vm *vm)
 
 	/* A GPIO with a power button: how `vmm stop` asks the guest to shut down. */
 	arm64_irq_line_init(&vm->irq_gpio, &vm->kvm, LAYOUT_SPI_GPIO);
-	vm->gpio = pl061_new(&vm->irq_gpio);
-	if (!vm->gpio) {
-		log_errno("gpio: creating the PL061");
-		return VMM_ERR_INTERNAL;
-	}
+	r = pl061_new(&vm->irq_gpio, &vm->gpio);
+	if (r)
+		return r;
 	r = add_to_bus(vm, &vm->bus_gpio, "gpio0", LAYOUT_GPIO, PL061_MMIO_SIZE, &pl061_ops,
 		       vm->gpio);
 	if (r)
@@ -212,11 +208,9 @@ int devices_create(struct vm *vm)
 	add_desc(vm, DEV_PL061, LAYOUT_GPIO, PL061_MMIO_SIZE, LAYOUT_SPI_GPIO, 0);
 
 	/* pvpanic: a panicking guest says so, and vmm ends with its own status. */
-	vm->pvpanic = pvpanic_new(guest_panicked, vm);
-	if (!vm->pvpanic) {
-		log_errno("pvpanic: creating it");
-		return VMM_ERR_INTERNAL;
-	}
+	r = pvpanic_new(guest_panicked, vm, &vm->pvpanic);
+	if (r)
+		return r;
 	r = add_to_bus(vm, &vm->bus_pvpanic, "pvpanic", LAYOUT_PVPANIC, 0x1000, &pvpanic_ops,
 		       vm->pvpanic);
 	if (r)
