@@ -25,7 +25,9 @@
 #include <time.h>
 
 #include "dev_thread.h"
+#include "log.h"
 #include "pl031.h"
+#include "status.h"
 
 #define PL031_DR 0x00
 #define PL031_MR 0x04
@@ -236,18 +238,19 @@ static void *pl031_thread(void *arg)
 	return NULL;
 }
 
-struct pl031 *pl031_new(struct irq_line *irq, pl031_clock_fn *clock, void *clock_ctx)
+int pl031_new(struct irq_line *irq, pl031_clock_fn *clock, void *clock_ctx, struct pl031 **out)
 {
 	struct pl031 *rtc = calloc(1, sizeof(*rtc));
 	int rc;
 
-	if (!rtc)
-		return NULL;
+	if (!rtc) {
+		rc = errno;
+		goto fail;
+	}
 	rc = dev_cond_init(&rtc->lock, &rtc->wake);
 	if (rc) {
 		free(rtc);
-		errno = rc;
-		return NULL;
+		goto fail;
 	}
 	rtc->irq = irq;
 	rtc->clock = clock ? clock : pl031_wall_clock;
@@ -256,10 +259,15 @@ struct pl031 *pl031_new(struct irq_line *irq, pl031_clock_fn *clock, void *clock
 	if (rc) {
 		dev_cond_destroy(&rtc->lock, &rtc->wake);
 		free(rtc);
-		errno = rc;
-		return NULL;
+		goto fail;
 	}
-	return rtc;
+	*out = rtc;
+	return VMM_OK;
+fail:
+	errno = rc;
+	log_errno("rtc: creating the PL031");
+	errno = rc; /* for the caller that wants the cause, as tests do */
+	return VMM_ERR_INTERNAL;
 }
 
 void pl031_free(struct pl031 *rtc)

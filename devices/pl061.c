@@ -28,7 +28,9 @@
 #include <time.h>
 
 #include "dev_thread.h"
+#include "log.h"
 #include "pl061.h"
+#include "status.h"
 
 #define PL061_DATA_END 0x400 /* GPIODATA: 0x000..0x3fc, address bits 9:2 mask */
 #define PL061_DIR 0x400
@@ -238,28 +240,34 @@ static void *pl061_thread(void *arg)
 	return NULL;
 }
 
-struct pl061 *pl061_new(struct irq_line *irq)
+int pl061_new(struct irq_line *irq, struct pl061 **out)
 {
 	struct pl061 *gpio = calloc(1, sizeof(*gpio));
 	int rc;
 
-	if (!gpio)
-		return NULL;
+	if (!gpio) {
+		rc = errno;
+		goto fail;
+	}
 	rc = dev_cond_init(&gpio->lock, &gpio->wake);
 	if (rc) {
 		free(gpio);
-		errno = rc;
-		return NULL;
+		goto fail;
 	}
 	gpio->irq = irq;
 	rc = dev_thread_start(&gpio->thread, "gpio-pulse", pl061_thread, gpio);
 	if (rc) {
 		dev_cond_destroy(&gpio->lock, &gpio->wake);
 		free(gpio);
-		errno = rc;
-		return NULL;
+		goto fail;
 	}
-	return gpio;
+	*out = gpio;
+	return VMM_OK;
+fail:
+	errno = rc;
+	log_errno("gpio: creating the PL061");
+	errno = rc; /* for the caller that wants the cause, as tests do */
+	return VMM_ERR_INTERNAL;
 }
 
 void pl061_free(struct pl061 *gpio)

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "pvpanic.h"
+#include "status.h"
 
 struct pvpanic {
 	pvpanic_event_fn *event;
@@ -22,15 +23,18 @@ struct pvpanic {
 	atomic_bool unknown_logged;
 };
 
-struct pvpanic *pvpanic_new(pvpanic_event_fn *event, void *ctx)
+int pvpanic_new(pvpanic_event_fn *event, void *ctx, struct pvpanic **out)
 {
 	struct pvpanic *p = calloc(1, sizeof(*p));
 
-	if (!p)
-		return NULL;
+	if (!p) {
+		log_errno("pvpanic: creating it");
+		return VMM_ERR_INTERNAL;
+	}
 	p->event = event;
 	p->ctx = ctx;
-	return p;
+	*out = p;
+	return VMM_OK;
 }
 
 void pvpanic_free(struct pvpanic *p)

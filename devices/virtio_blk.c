@@ -3,8 +3,9 @@
  * virtio-blk (virtio 1.2, section 5.2).
  *
  * Threads:
- *   blk<N>-q<M>  one per ready queue, from DRIVER_OK (ops->start, on the
- *                vCPU thread that wrote Status) until ops->stop joins it.
+ *   blk<N>-q<M>  one per ready queue, from DRIVER_OK (ops->activate, on
+ *                the vCPU thread that wrote Status) until ops->reset joins
+ *                it.
  *                It owns virtqueue M, its disk_queue and its requests. It
  *                sleeps in poll() on three fds: its kick eventfd (bound to
  *                QueueNotify by an ioeventfd, so a kick costs the vCPU no
@@ -36,7 +37,7 @@
  * (or overflowing), a length that is not whole sectors, more than SEG_MAX
  * segments, a write to a read-only disk, or a failed host I/O.
  *
- * Reset: ops->stop makes every thread drain its in-flight I/O (the kernel
+ * Reset: ops->reset makes every thread drain its in-flight I/O (the kernel
  * may still be writing into guest memory) without completing it to the
  * guest, and joins it; the disk_queues and freed requests are kept for the
  * next DRIVER_OK.
@@ -133,7 +134,7 @@ struct blk_counters {
 struct virtio_blk {
 	struct disk *disk;
 	const struct disk_info *info;
-	struct virtio_mmio *t;
+	struct virtio_irq *irq;  /* the activation's; written before any thread */
 	unsigned int index, nqueues;
 	uint64_t features;
 	char serial[DISK_SERIAL_LEN];
@@ -221,7 +222,7 @@ static void blk_finish(struct blk_queue *bq, uint16_t head, uint8_t *status, uin
 static void blk_guest_error(struct blk_queue *bq, const char *why)
 {
 	bq->broken = true;
-	virtio_mmio_needs_reset(bq->blk->t, why);
+	virtio_irq_needs_reset(bq->blk->irq, why);
 }
 
 /* Whether [sector, sector + bytes/512) lies on the disk; bytes is whole sectors. */
@@ -472,7 +473,7 @@ static void blk_work(struct blk_queue *bq)
 	 * too: a batch of only those must still interrupt the guest.
 	 */
 	if (pushed || bq->answered)
-		virtio_mmio_signal(bq->blk->t, bq->index);
+		virtio_irq_used(bq->blk->irq, bq->index);
 	bq->answered = false;
 }
 
@@ -511,7 +512,7 @@ static void *blk_thread(void *arg)
 	return NULL;
 }
 
-static void blk_stop(void *dev)
+static void blk_reset(void *dev)
 {
 	struct virtio_blk *b = dev;
 	uint64_t one = 1;
@@ -533,25 +534,25 @@ static void blk_stop(void *dev)
 	atomic_store(&b->stopping, false);
 }
 
-static int blk_start(void *dev, uint64_t features)
+static int blk_activate(void *dev, const struct virtio_activation *a)
 {
 	struct virtio_blk *b = dev;
 	unsigned int i;
 	char name[32];
 
-	(void)features;
+	b->irq = a->irq;
 	for (i = 0; i < b->nqueues; i++) {
 		struct blk_queue *bq = &b->q[i];
 
-		bq->vq = virtio_mmio_queue(b->t, i);
-		bq->kick_fd = virtio_mmio_kick_fd(b->t, i);
+		bq->vq = i < a->nqueues ? a->queues[i].vq : NULL;
+		bq->kick_fd = i < a->nqueues ? a->queues[i].kick_fd : -1;
 		bq->broken = false;
 		/* Drivers may use fewer queues than offered (fewer vCPUs). */
 		if (!bq->vq || !bq->vq->ready)
 			continue;
 		snprintf(name, sizeof(name), "blk%u-q%u", b->index, i);
 		if (dev_thread_start(&bq->thread, name, blk_thread, bq)) {
-			/* The transport calls blk_stop() at the reset to come. */
+			/* The transport calls blk_reset() at the reset to come. */
 			log_error("disk %s: cannot start its I/O thread", b->info->path);
 			return -1;
 		}
@@ -591,8 +592,8 @@ const struct virtio_dev_ops virtio_blk_dev_ops = {
 	.features = blk_features,
 	.config_read = blk_config_read,
 	.config_write = blk_config_write,
-	.start = blk_start,
-	.stop = blk_stop,
+	.activate = blk_activate,
+	.reset = blk_reset,
 };
 
 static void cfg_put32(uint8_t *cfg, unsigned int off, uint32_t v)
@@ -680,11 +681,6 @@ fail:
 	return VMM_ERR_HOST;
 }
 
-void virtio_blk_attach(struct virtio_blk *b, struct virtio_mmio *t)
-{
-	b->t = t;
-}
-
 unsigned int virtio_blk_num_queues(const struct virtio_blk *b)
 {
 	return b->nqueues;
@@ -703,7 +699,7 @@ void virtio_blk_free(struct virtio_blk *b)
 	if (!b)
 		return;
 	if (b->stop_fd >= 0)
-		blk_stop(b);
+		blk_reset(b);
 	for (i = 0; i < b->nqueues; i++) {
 		struct blk_queue *bq = &b->q[i];
 

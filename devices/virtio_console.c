@@ -3,8 +3,8 @@
  * virtio-console (virtio 1.2, section 5.3), one port, no MULTIPORT.
  *
  * Threads:
- *   console-io   from DRIVER_OK (ops->start, on the vCPU thread that wrote
- *                Status) until ops->stop joins it. Owns the transmitq: pops
+ *   console-io   from DRIVER_OK (ops->activate, on the vCPU thread that wrote
+ *                Status) until ops->reset joins it. Owns the transmitq: pops
  *                every chain the guest kicks, hands its buffers to the tx
  *                callback, pushes it back and signals once per batch. It
  *                sleeps in poll() on the stop eventfd and both queues' kick
@@ -23,13 +23,17 @@
  * it), rx_waiting and the transition of `running` to false.
  *
  * Lock order: the transport's ctl, then `lock`, then the transport's lock.
- * No path holding the transport's lock takes `lock` (ops->start only sets
- * an atomic and starts the thread; config reads are atomic), so
- * virtio_console_rx() may call virtio_mmio_needs_reset() with `lock` held.
- * virtio_mmio_signal() takes no lock, and the receiveq's signal bookkeeping
+ * No path holding the transport's lock takes `lock` (ops->activate only
+ * sets atomics and starts the thread; config reads are atomic), so
+ * virtio_console_rx() may call virtio_irq_needs_reset() with `lock` held.
+ * virtio_irq_used() takes no lock, and the receiveq's signal bookkeeping
  * is only touched under `lock`.
  *
- * Reset: ops->stop joins the thread, then marks the receiveq unusable
+ * The interrupt object comes with the first activation and stays (it lives
+ * as long as the transport): a size set before then is only announced at
+ * DRIVER_OK, by the thread.
+ *
+ * Reset: ops->reset joins the thread, then marks the receiveq unusable
  * under `lock`, which waits out an rx in progress; after that nothing here
  * touches guest memory until the next DRIVER_OK. The size, the counters and
  * rx_waiting (the host may still be waiting) survive resets.
@@ -47,6 +51,7 @@
 
 #include "dev_thread.h"
 #include "log.h"
+#include "status.h"
 #include "virtio_console.h"
 
 #define VIRTIO_ID_CONSOLE 3
@@ -61,17 +66,17 @@
 
 struct virtio_console {
 	struct virtio_console_host host;
-	struct virtio_mmio *t;
+	struct virtio_irq *_Atomic irq; /* from the first activation on */
 	struct virtqueue *rxq, *txq;
 	int rx_kick, tx_kick;
-	uint64_t features;      /* negotiated; written by start before the thread */
+	uint64_t features;      /* negotiated; written by activate before the thread */
 
 	pthread_mutex_t lock;
 	struct vq_chain *rxc;   /* scratch for vq_pop, under lock */
 	bool rx_waiting;        /* rx took less than offered; rx_ready is due */
 
 	struct vq_chain *txc;   /* scratch for the I/O thread */
-	atomic_bool running;    /* between start and stop: the queues may be used */
+	atomic_bool running;    /* between activate and reset: queues in use */
 	atomic_bool broken;     /* NEEDS_RESET: leave the queues alone */
 	atomic_bool stopping;
 	int stop_fd;
@@ -91,7 +96,7 @@ static void con_count(atomic_uint_fast64_t *c, uint64_t v)
 static void con_guest_error(struct virtio_console *c, const char *why)
 {
 	atomic_store(&c->broken, true);
-	virtio_mmio_needs_reset(c->t, why);
+	virtio_irq_needs_reset(atomic_load(&c->irq), why);
 }
 
 /* Everything on the transmitq, as one batch with one interrupt. */
@@ -133,7 +138,7 @@ static void con_tx_work(struct virtio_console *c)
 			break;
 	} while (vq_notify_enable(c->txq, true));
 	if (pushed)
-		virtio_mmio_signal(c->t, VIRTIO_CONSOLE_QUEUE_TX);
+		virtio_irq_used(atomic_load(&c->irq), VIRTIO_CONSOLE_QUEUE_TX);
 }
 
 /*
@@ -174,10 +179,10 @@ static void *con_thread(void *arg)
 	/*
 	 * Linux reads the size only on a configuration-change interrupt, so
 	 * a size the host set before the driver came up needs one now. Not
-	 * from ops->start: the transport's lock is held there.
+	 * from ops->activate: the transport's lock is held there.
 	 */
 	if ((c->features >> VIRTIO_CONSOLE_F_SIZE & 1) && atomic_load(&c->size))
-		virtio_mmio_config_changed(c->t);
+		virtio_irq_config_changed(atomic_load(&c->irq));
 	/* The driver may have queued output and posted buffers before DRIVER_OK. */
 	con_tx_work(c);
 	con_rx_check(c);
@@ -252,7 +257,7 @@ size_t virtio_console_rx(struct virtio_console *c, const uint8_t *buf, size_t le
 	else if (!c->rx_waiting)
 		vq_notify_enable(c->rxq, false);
 	if (pushed)
-		virtio_mmio_signal(c->t, VIRTIO_CONSOLE_QUEUE_RX);
+		virtio_irq_used(atomic_load(&c->irq), VIRTIO_CONSOLE_QUEUE_RX);
 	pthread_mutex_unlock(&c->lock);
 	con_count(&c->rx_bytes, done);
 	return done;
@@ -261,14 +266,17 @@ size_t virtio_console_rx(struct virtio_console *c, const uint8_t *buf, size_t le
 void virtio_console_set_size(struct virtio_console *c, uint16_t cols, uint16_t rows)
 {
 	unsigned int v = (unsigned int)cols | (unsigned int)rows << 16;
+	struct virtio_irq *irq;
 
-	if (atomic_exchange(&c->size, v) == v || !c->t)
+	if (atomic_exchange(&c->size, v) == v)
 		return;
+	irq = atomic_load(&c->irq);
 	/* Bumps the generation; interrupts only a running driver. */
-	virtio_mmio_config_changed(c->t);
+	if (irq)
+		virtio_irq_config_changed(irq);
 }
 
-static void con_stop(void *dev)
+static void con_reset(void *dev)
 {
 	struct virtio_console *c = dev;
 	uint64_t one = 1;
@@ -291,15 +299,20 @@ static void con_stop(void *dev)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static int con_start(void *dev, uint64_t features)
+static int con_activate(void *dev, const struct virtio_activation *a)
 {
 	struct virtio_console *c = dev;
 	int err;
 
 	/* Transport lock held: no `lock` here (see the lock order above). */
-	if (!c->rxq || !c->txq)
+	if (a->nqueues < VIRTIO_CONSOLE_NUM_QUEUES)
 		return -1; /* a transport with too few queues: vmm's bug */
-	c->features = features;
+	c->rxq = a->queues[VIRTIO_CONSOLE_QUEUE_RX].vq;
+	c->txq = a->queues[VIRTIO_CONSOLE_QUEUE_TX].vq;
+	c->rx_kick = a->queues[VIRTIO_CONSOLE_QUEUE_RX].kick_fd;
+	c->tx_kick = a->queues[VIRTIO_CONSOLE_QUEUE_TX].kick_fd;
+	atomic_store(&c->irq, a->irq);
+	c->features = a->features;
 	atomic_store(&c->broken, false);
 	/*
 	 * Before the thread exists, so that its first look at the receiveq
@@ -308,7 +321,7 @@ static int con_start(void *dev, uint64_t features)
 	atomic_store(&c->running, true);
 	err = dev_thread_start(&c->thread, "console-io", con_thread, c);
 	if (err) {
-		/* NEEDS_RESET follows; con_stop() comes at the reset. */
+		/* NEEDS_RESET follows; con_reset() comes at the reset. */
 		atomic_store(&c->broken, true);
 		errno = err;
 		log_errno("virtio console: cannot start its I/O thread");
@@ -354,18 +367,20 @@ const struct virtio_dev_ops virtio_console_dev_ops = {
 	.features = con_features,
 	.config_read = con_config_read,
 	.config_write = con_config_write,
-	.start = con_start,
-	.stop = con_stop,
+	.activate = con_activate,
+	.reset = con_reset,
 };
 
-struct virtio_console *virtio_console_new(const struct virtio_console_host *host)
+int virtio_console_new(const struct virtio_console_host *host, struct virtio_console **out)
 {
 	struct virtio_console *c;
 	int err;
 
 	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
+	if (!c) {
+		err = ENOMEM;
+		goto fail;
+	}
 	c->rx_kick = c->tx_kick = -1;
 	if (host)
 		c->host = *host;
@@ -385,29 +400,24 @@ struct virtio_console *virtio_console_new(const struct virtio_console_host *host
 		close(c->stop_fd);
 		goto fail;
 	}
-	return c;
+	*out = c;
+	return VMM_OK;
 fail:
-	free(c->rxc);
-	free(c->txc);
-	free(c);
+	if (c) {
+		free(c->rxc);
+		free(c->txc);
+		free(c);
+	}
 	errno = err;
-	return NULL;
-}
-
-void virtio_console_attach(struct virtio_console *c, struct virtio_mmio *t)
-{
-	c->t = t;
-	c->rxq = virtio_mmio_queue(t, VIRTIO_CONSOLE_QUEUE_RX);
-	c->txq = virtio_mmio_queue(t, VIRTIO_CONSOLE_QUEUE_TX);
-	c->rx_kick = virtio_mmio_kick_fd(t, VIRTIO_CONSOLE_QUEUE_RX);
-	c->tx_kick = virtio_mmio_kick_fd(t, VIRTIO_CONSOLE_QUEUE_TX);
+	log_errno("virtio console: creating it");
+	return VMM_ERR_INTERNAL;
 }
 
 void virtio_console_free(struct virtio_console *c)
 {
 	if (!c)
 		return;
-	con_stop(c);
+	con_reset(c);
 	pthread_mutex_destroy(&c->lock);
 	close(c->stop_fd);
 	free(c->rxc);

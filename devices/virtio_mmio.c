@@ -10,11 +10,17 @@
  *         reset, which must drop `lock` while the device stops, cannot
  *         interleave with another vCPU's DRIVER_OK or QueueReady.
  *   lock  the registers. Held for every register access and device
- *         callback except ops->stop; taken by virtio_mmio_needs_reset()
- *         and virtio_mmio_config_changed() from device threads, which is
- *         why ops->stop (which joins those threads) runs without it.
- * virtio_mmio_signal() takes neither: it runs on the queue's own I/O
- * thread, touches that thread's queue and sets InterruptStatus atomically.
+ *         callback except ops->reset; taken by the interrupt object's
+ *         needs_reset and config_changed from device threads, which is
+ *         why ops->reset (which joins those threads) runs without it.
+ * The interrupt object's used() takes neither: it runs on the queue's own
+ * I/O thread, touches that thread's queue and sets InterruptStatus
+ * atomically.
+ *
+ * Queues after DRIVER_OK: the device's threads own the rings without any
+ * lock from activation to reset, so every queue register write in that
+ * span is dropped (logged once per reset cycle) instead of racing them;
+ * see include/virtio_mmio.h.
  *
  * Interrupts: InterruptStatus is an atomic word. The device ORs bits in
  * before pulsing the line and InterruptACK clears only the bits the driver
@@ -22,7 +28,7 @@
  * the edge that came with it makes the driver look again: nothing is lost
  * and no lock is shared with the I/O path.
  *
- * Direct interrupts (virtio_mmio_set_irq_direct): when the kernel
+ * Direct interrupts (the interrupt object's set_direct): when the kernel
  * (vhost-net) writes the line's irqfd itself, no bit is ever set here, and
  * Linux's handler ignores an interrupt whose InterruptStatus reads 0. So in
  * that mode the used-buffer bit always reads as set: every edge then makes
@@ -30,6 +36,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +44,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "status.h"
 #include "virtio_mmio.h"
 
 #define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
@@ -94,15 +102,20 @@ struct virtio_mmio {
 	const struct guest_mem *gm;
 	struct virtio_mmio_host host;
 	struct vmmio_queue *q;
+	struct virtio_queue *act;   /* the activation's view of q[] */
+	struct virtio_irq irq_obj;  /* handed to the device at activation */
+	struct virtio_activation activation; /* the last one, valid until reset */
 
 	uint64_t offered;       /* device features | the transport's */
 	uint64_t driver_features;
+	uint64_t negotiated;    /* driver_features once FEATURES_OK was accepted, else 0 */
 	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
 	uint32_t status;
 	uint32_t config_gen;
 	bool started;           /* ops->start succeeded; ops->stop is due */
 	bool reset_logged;      /* needs_reset has logged this cycle */
 	bool width_logged;
+	bool queue_logged;      /* a queue write after DRIVER_OK was logged this cycle */
 	atomic_uint isr;        /* InterruptStatus */
 	atomic_bool irq_direct; /* the used-buffer bit always reads as set */
 };
@@ -122,10 +135,22 @@ static void vmmio_clear(struct virtio_mmio *t)
 		t->q[i].ready = false;
 	}
 	t->driver_features = 0;
+	t->negotiated = 0;
 	t->dev_feat_sel = t->drv_feat_sel = t->queue_sel = 0;
 	t->status = 0;
 	t->reset_logged = false;
+	t->queue_logged = false;
 	atomic_store(&t->isr, 0);
+}
+
+/*
+ * The ring features of queue vq, from the features latched at FEATURES_OK
+ * (never from driver_features, which a driver could still be writing).
+ */
+static void vmmio_latch_ring(const struct virtio_mmio *t, struct virtqueue *vq)
+{
+	vq->event_idx = t->negotiated >> VIRTIO_RING_F_EVENT_IDX & 1;
+	vq->indirect = t->negotiated >> VIRTIO_RING_F_INDIRECT_DESC & 1;
 }
 
 /* Set NEEDS_RESET and tell the driver; lock held. */
@@ -146,25 +171,30 @@ static void vmmio_needs_reset_locked(struct virtio_mmio *t, const char *why)
 	}
 }
 
-struct virtio_mmio *virtio_mmio_new(const struct virtio_dev_ops *ops, void *dev,
-				    unsigned int nqueues, uint16_t qmax, struct irq_line *irq,
-				    const struct guest_mem *gm, const struct virtio_mmio_host *host)
+static const struct virtio_irq_ops vmmio_irq_ops;
+
+int virtio_mmio_new(const struct virtio_dev_ops *ops, void *dev, unsigned int nqueues,
+		    uint16_t qmax, struct irq_line *irq, const struct guest_mem *gm,
+		    const struct virtio_mmio_host *host, const char *name, struct virtio_mmio **out)
 {
 	struct virtio_mmio *t;
 	unsigned int i;
 	int err;
 
 	if (!ops || !nqueues || !qmax || (qmax & (qmax - 1)) || qmax > VQ_MAX_SIZE) {
-		errno = EINVAL;
-		return NULL;
+		log_error("%s: creating its virtio-mmio transport: %s", name, strerror(EINVAL));
+		return VMM_ERR_INTERNAL;
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		return NULL;
+		goto nomem;
 	t->q = calloc(nqueues, sizeof(*t->q));
-	if (!t->q) {
+	t->act = calloc(nqueues, sizeof(*t->act));
+	if (!t->q || !t->act) {
+		free(t->q);
+		free(t->act);
 		free(t);
-		return NULL;
+		goto nomem;
 	}
 	pthread_mutex_init(&t->ctl, NULL);
 	pthread_mutex_init(&t->lock, NULL);
@@ -173,6 +203,7 @@ struct virtio_mmio *virtio_mmio_new(const struct virtio_dev_ops *ops, void *dev,
 	t->nqueues = nqueues;
 	t->qmax = qmax;
 	t->irq = irq;
+	t->irq_obj.ops = &vmmio_irq_ops;
 	t->gm = gm;
 	if (host)
 		t->host = *host;
@@ -199,12 +230,17 @@ struct virtio_mmio *virtio_mmio_new(const struct virtio_dev_ops *ops, void *dev,
 		}
 	}
 	vmmio_clear(t);
-	return t;
+	*out = t;
+	return VMM_OK;
 fail:
 	err = errno;
 	virtio_mmio_free(t);
 	errno = err;
-	return NULL;
+	log_errno("%s: creating its virtio-mmio transport", name);
+	return VMM_ERR_INTERNAL;
+nomem:
+	log_error("%s: creating its virtio-mmio transport: %s", name, strerror(ENOMEM));
+	return VMM_ERR_INTERNAL;
 }
 
 /* Stop the device if it runs; ctl held, lock not. */
@@ -216,8 +252,8 @@ static void vmmio_stop(struct virtio_mmio *t)
 	started = t->started;
 	t->started = false;
 	pthread_mutex_unlock(&t->lock);
-	if (started && t->ops->stop)
-		t->ops->stop(t->dev);
+	if (started && t->ops->reset)
+		t->ops->reset(t->dev);
 }
 
 /* Status = 0 or a reset from vmm; ctl held, lock not. */
@@ -247,6 +283,7 @@ void virtio_mmio_free(struct virtio_mmio *t)
 	pthread_mutex_destroy(&t->lock);
 	pthread_mutex_destroy(&t->ctl);
 	free(t->q);
+	free(t->act);
 	free(t);
 }
 
@@ -267,8 +304,21 @@ int virtio_mmio_kick_fd(struct virtio_mmio *t, unsigned int q)
 	return q < t->nqueues ? t->q[q].kick_fd : -1;
 }
 
-void virtio_mmio_signal(struct virtio_mmio *t, unsigned int q)
+struct virtio_irq *virtio_mmio_irq(struct virtio_mmio *t)
 {
+	return &t->irq_obj;
+}
+
+/* The interrupt object (include/virtio.h); irq is &t->irq_obj. */
+static struct virtio_mmio *vmmio_of(struct virtio_irq *irq)
+{
+	return (struct virtio_mmio *)((char *)irq - offsetof(struct virtio_mmio, irq_obj));
+}
+
+static void vmmio_irq_used(struct virtio_irq *irq, unsigned int q)
+{
+	struct virtio_mmio *t = vmmio_of(irq);
+
 	if (q >= t->nqueues || !vq_should_notify(&t->q[q].vq))
 		return;
 	/* The bit before the edge: the driver's handler reads it on the edge. */
@@ -276,14 +326,23 @@ void virtio_mmio_signal(struct virtio_mmio *t, unsigned int q)
 	irq_pulse(t->irq);
 }
 
-void virtio_mmio_set_irq_direct(struct virtio_mmio *t, bool on)
+static void vmmio_irq_set_direct(struct virtio_irq *irq, bool on)
 {
 	/* The wiring's property, not the driver's: resets keep it. */
-	atomic_store(&t->irq_direct, on);
+	atomic_store(&vmmio_of(irq)->irq_direct, on);
 }
 
-void virtio_mmio_config_changed(struct virtio_mmio *t)
+static int vmmio_irq_fd(struct virtio_irq *irq)
 {
+	struct virtio_mmio *t = vmmio_of(irq);
+
+	return t->irq ? t->irq->fd : -1;
+}
+
+static void vmmio_irq_config_changed(struct virtio_irq *irq)
+{
+	struct virtio_mmio *t = vmmio_of(irq);
+
 	pthread_mutex_lock(&t->lock);
 	t->config_gen++;
 	if (t->status & VIRTIO_STATUS_DRIVER_OK) {
@@ -293,12 +352,22 @@ void virtio_mmio_config_changed(struct virtio_mmio *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
-void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why)
+static void vmmio_irq_needs_reset(struct virtio_irq *irq, const char *why)
 {
+	struct virtio_mmio *t = vmmio_of(irq);
+
 	pthread_mutex_lock(&t->lock);
 	vmmio_needs_reset_locked(t, why);
 	pthread_mutex_unlock(&t->lock);
 }
+
+static const struct virtio_irq_ops vmmio_irq_ops = {
+	.used = vmmio_irq_used,
+	.config_changed = vmmio_irq_config_changed,
+	.needs_reset = vmmio_irq_needs_reset,
+	.fd = vmmio_irq_fd,
+	.set_direct = vmmio_irq_set_direct,
+};
 
 /* The register at off, for a 32-bit read; lock held. */
 static uint32_t vmmio_reg_read(struct virtio_mmio *t, uint64_t off)
@@ -336,6 +405,30 @@ static uint32_t vmmio_reg_read(struct virtio_mmio *t, uint64_t off)
 	}
 }
 
+/*
+ * The device's view at DRIVER_OK; lock held. The ring features latched at
+ * FEATURES_OK are set in every queue once more (a queue reset and made
+ * ready again in between gets them too); from here on no register write
+ * changes them.
+ */
+static const struct virtio_activation *vmmio_activation(struct virtio_mmio *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nqueues; i++) {
+		struct virtqueue *vq = &t->q[i].vq;
+
+		vmmio_latch_ring(t, vq);
+		t->act[i].vq = vq;
+		t->act[i].kick_fd = t->q[i].kick_fd;
+	}
+	t->activation = (struct virtio_activation){ .features = t->negotiated,
+						    .nqueues = t->nqueues,
+						    .queues = t->act,
+						    .irq = &t->irq_obj };
+	return &t->activation;
+}
+
 /* A Status write other than 0; lock held. */
 static void vmmio_status_write(struct virtio_mmio *t, uint32_t val)
 {
@@ -354,6 +447,14 @@ static void vmmio_status_write(struct virtio_mmio *t, uint32_t val)
 		/* Refused: the driver reads FEATURES_OK back as clear (3.1.1). */
 		val &= ~VIRTIO_STATUS_FEATURES_OK;
 	t->status = val;
+	if ((val & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK)) {
+		unsigned int i;
+
+		/* Final now (2.2.2): the queues' ring features follow them. */
+		t->negotiated = t->driver_features;
+		for (i = 0; i < t->nqueues; i++)
+			vmmio_latch_ring(t, &t->q[i].vq);
+	}
 	if (!(val & VIRTIO_STATUS_DRIVER_OK) || (old & VIRTIO_STATUS_DRIVER_OK) || t->started)
 		return;
 	if (!(val & VIRTIO_STATUS_FEATURES_OK)) {
@@ -368,7 +469,7 @@ static void vmmio_status_write(struct virtio_mmio *t, uint32_t val)
 	 * may be waiting for this lock.
 	 */
 	t->started = true;
-	if (t->ops->start && t->ops->start(t->dev, t->driver_features) < 0)
+	if (t->ops->activate && t->ops->activate(t->dev, vmmio_activation(t)) < 0)
 		vmmio_needs_reset_locked(t, "the device failed to start");
 }
 
@@ -377,22 +478,16 @@ static void vmmio_queue_ready(struct virtio_mmio *t, struct vmmio_queue *q, uint
 	const char *why = NULL;
 
 	if (!val) {
-		/*
-		 * Drivers disable queues after a reset (then this is a
-		 * no-op); a running device's queue belongs to its thread.
-		 */
-		if (!t->started) {
-			vq_reset(&q->vq);
-			q->vq.gm = t->gm;
-			q->vq.size = t->qmax;
-			q->ready = false;
-		}
+		/* Drivers disable queues after a reset: then this is a no-op. */
+		vq_reset(&q->vq);
+		q->vq.gm = t->gm;
+		q->vq.size = t->qmax;
+		q->ready = false;
 		return;
 	}
 	if (q->ready)
 		return;
-	q->vq.event_idx = t->driver_features >> VIRTIO_RING_F_EVENT_IDX & 1;
-	q->vq.indirect = t->driver_features >> VIRTIO_RING_F_INDIRECT_DESC & 1;
+	vmmio_latch_ring(t, &q->vq);
 	if (vq_start(&q->vq, t->qmax, &why) < 0) {
 		vmmio_needs_reset_locked(t, why);
 		return;
@@ -400,7 +495,7 @@ static void vmmio_queue_ready(struct virtio_mmio *t, struct vmmio_queue *q, uint
 	q->ready = true;
 }
 
-/* A queue register write (queue not ready); lock held. */
+/* A queue register write; lock held. */
 static void vmmio_queue_write(struct virtio_mmio *t, uint64_t off, uint32_t val)
 {
 	struct vmmio_queue *q = t->queue_sel < t->nqueues ? &t->q[t->queue_sel] : NULL;
@@ -408,6 +503,15 @@ static void vmmio_queue_write(struct virtio_mmio *t, uint64_t off, uint32_t val)
 
 	if (!q)
 		return;
+	if (t->status & VIRTIO_STATUS_DRIVER_OK) {
+		/* The rings are the device's now (see the top of the file). */
+		if (!t->queue_logged)
+			log_warn("virtio device %u: queue %u register 0x%03llx written after "
+				 "DRIVER_OK; ignored",
+				 t->ops->device_id, t->queue_sel, (unsigned long long)off);
+		t->queue_logged = true;
+		return;
+	}
 	if (off == REG_QUEUE_READY) {
 		vmmio_queue_ready(t, q, val);
 		return;

@@ -7,8 +7,8 @@
  *
  * Threads:
  *   net<N>-q<P>   userspace path only: one per queue pair the driver set
- *                 up, from DRIVER_OK (ops->start, on the vCPU thread that
- *                 wrote Status) until ops->stop joins it. It owns both of
+ *                 up, from DRIVER_OK (ops->activate, on the vCPU thread
+ *                 that wrote Status) until ops->reset joins it. It owns both of
  *                 the pair's virtqueues and its tap queue fd, and serves
  *                 both directions: it sleeps in poll() on the stop and
  *                 wake eventfds, the kick eventfds it needs (ioeventfds on
@@ -22,14 +22,14 @@
  *   vhost-net     the kernel's worker moves the packets instead of the
  *                 pair threads: vmm only starts it (vhost_net_start) at
  *                 DRIVER_OK and stops it at the reset. Its interrupts go
- *                 straight to the irqfd, so the transport runs in direct
- *                 interrupt mode (virtio_mmio_set_irq_direct).
+ *                 straight to the irqfd (virtio_irq_fd), so the transport
+ *                 runs in direct interrupt mode (virtio_irq_set_direct).
  *   vCPU threads  config space reads (under the transport's lock; the
  *                 config never changes after virtio_net_new()).
  *
  * Locks: a pair's `lock` (see virtio_net_int.h), then the transport's (a
- * guest error found under a pair's lock calls virtio_mmio_needs_reset()).
- * ops->start runs under the transport's lock and takes no pair lock: no
+ * guest error found under a pair's lock calls virtio_irq_needs_reset()).
+ * ops->activate runs under the transport's lock and takes no pair lock: no
  * thread of this device exists then. Counters are relaxed atomics;
  * `stopping` and `broken` are atomics.
  *
@@ -42,7 +42,7 @@
  * queue again first: a detached tap queue refuses TUNSETOFFLOAD and
  * cannot be a vhost-net backend.
  *
- * Reset: ops->stop joins every thread and stops every vhost-net pair, so
+ * Reset: ops->reset joins every thread and stops every vhost-net pair, so
  * nothing touches guest memory once it returns; a packet read from the
  * tap and not yet delivered is lost with the rings it was meant for.
  */
@@ -59,6 +59,7 @@
 
 #include "dev_thread.h"
 #include "log.h"
+#include "status.h"
 #include "virtio_net_int.h"
 
 #define VIRTIO_ID_NET 1
@@ -72,7 +73,7 @@
 void net_guest_error(struct virtio_net *n, const char *why)
 {
 	atomic_store(&n->broken, true);
-	virtio_mmio_needs_reset(n->t, why);
+	virtio_irq_needs_reset(n->irq, why);
 }
 
 /* Attach or detach tap queue i; a failure is logged once per device. */
@@ -178,13 +179,13 @@ static int net_start_vhost(struct virtio_net *n)
 		/* Drivers may set up fewer pairs than offered. */
 		if (!p->rxq || !p->txq || !p->rxq->ready || !p->txq->ready)
 			continue;
-		if (!n->irq || n->irq->fd < 0) {
+		if (virtio_irq_fd(n->irq) < 0) {
 			log_error("network %s: vhost-net needs an irqfd for the interrupt",
 				  n->tap.ifname);
 			return -1;
 		}
 		ret = vhost_net_start(n->vhost[i], n->features, p->rxq, p->txq, p->rx_kick,
-				      p->tx_kick, n->irq->fd, p->tap_fd, &why);
+				      p->tx_kick, virtio_irq_fd(n->irq), p->tap_fd, &why);
 		if (ret < 0) {
 			errno = -ret;
 			log_errno("network %s: vhost-net, queue pair %u: %s", n->tap.ifname, i,
@@ -211,7 +212,7 @@ static int net_start_threads(struct virtio_net *n)
 		snprintf(name, sizeof(name), "net%u-q%u", n->index, i);
 		err = dev_thread_start(&p->thread, name, net_pair_thread, p);
 		if (err) {
-			/* The transport calls net_stop() at the reset to come. */
+			/* The transport calls net_reset() at the reset to come. */
 			errno = err;
 			log_errno("network %s: cannot start an I/O thread", n->tap.ifname);
 			return -1;
@@ -221,15 +222,25 @@ static int net_start_threads(struct virtio_net *n)
 	return 0;
 }
 
-static int net_start(void *dev, uint64_t features)
+/* Queue q of the activation: the ring, and its kick fd through *kick. */
+static struct virtqueue *net_queue(const struct virtio_activation *a, unsigned int q, int *kick)
+{
+	*kick = q < a->nqueues ? a->queues[q].kick_fd : -1;
+	return q < a->nqueues ? a->queues[q].vq : NULL;
+}
+
+static int net_activate(void *dev, const struct virtio_activation *a)
 {
 	struct virtio_net *n = dev;
+	uint64_t features = a->features;
 	char name[32];
 	unsigned int i;
 	int err;
 
-	if (!n->t)
-		return -1; /* never attached: vmm's bug */
+	n->irq = a->irq;
+	/* vhost-net raises the used-buffer interrupt behind the transport's back. */
+	if (n->use_vhost)
+		virtio_irq_set_direct(n->irq, true);
 	n->features = features;
 	n->data_pairs = features & NET_BIT(VIRTIO_NET_F_MQ) ? n->npairs : 1;
 	/* The control queue follows the pairs the driver knows of (spec 5.1.2). */
@@ -241,10 +252,10 @@ static int net_start(void *dev, uint64_t features)
 		/* Undo an earlier run's VQ_PAIRS_SET (see the top of the file). */
 		net_tap_queue(n, i, true);
 		p->active = i == 0;
-		p->rxq = i < n->data_pairs ? virtio_mmio_queue(n->t, 2 * i) : NULL;
-		p->txq = i < n->data_pairs ? virtio_mmio_queue(n->t, 2 * i + 1) : NULL;
-		p->rx_kick = virtio_mmio_kick_fd(n->t, 2 * i);
-		p->tx_kick = virtio_mmio_kick_fd(n->t, 2 * i + 1);
+		p->rxq = net_queue(a, 2 * i, &p->rx_kick);
+		p->txq = net_queue(a, 2 * i + 1, &p->tx_kick);
+		if (i >= n->data_pairs)
+			p->rxq = p->txq = NULL;
 	}
 	net_set_offload(n);
 	if (n->use_vhost && net_start_vhost(n) < 0)
@@ -255,8 +266,8 @@ static int net_start(void *dev, uint64_t features)
 	if (!n->use_vhost && net_start_threads(n) < 0)
 		return -1;
 
-	n->ctrlq = n->ctrl_q == NET_NO_QUEUE ? NULL : virtio_mmio_queue(n->t, n->ctrl_q);
-	n->ctrl_kick = n->ctrl_q == NET_NO_QUEUE ? -1 : virtio_mmio_kick_fd(n->t, n->ctrl_q);
+	n->ctrl_kick = -1;
+	n->ctrlq = n->ctrl_q == NET_NO_QUEUE ? NULL : net_queue(a, n->ctrl_q, &n->ctrl_kick);
 	if (!n->ctrlq || !n->ctrlq->ready)
 		return 0;
 	snprintf(name, sizeof(name), "net%u-ctrl", n->index);
@@ -270,7 +281,7 @@ static int net_start(void *dev, uint64_t features)
 	return 0;
 }
 
-static void net_stop(void *dev)
+static void net_reset(void *dev)
 {
 	struct virtio_net *n = dev;
 	uint64_t one = 1;
@@ -355,8 +366,8 @@ const struct virtio_dev_ops virtio_net_dev_ops = {
 	.features = net_features,
 	.config_read = net_config_read,
 	.config_write = net_config_write,
-	.start = net_start,
-	.stop = net_stop,
+	.activate = net_activate,
+	.reset = net_reset,
 };
 
 /* The userspace path's buffers and wake eventfd for pair i. */
@@ -405,11 +416,15 @@ int virtio_net_new(unsigned int index, const uint8_t mac[6], struct tap *tap,
 	unsigned int i;
 	int ret = 0;
 
-	if (!npairs || npairs > NET_MAX_PAIRS || npairs != tap->nfds)
-		return -EINVAL;
+	if (!npairs || npairs > NET_MAX_PAIRS || npairs != tap->nfds) {
+		ret = -EINVAL;
+		goto fail;
+	}
 	n = calloc(1, sizeof(*n));
-	if (!n)
-		return -ENOMEM;
+	if (!n) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	n->index = index;
 	n->npairs = npairs;
 	n->link_up = link_up;
@@ -441,7 +456,7 @@ int virtio_net_new(unsigned int index, const uint8_t mac[6], struct tap *tap,
 	}
 	if (ret) {
 		net_release(n);
-		return ret;
+		goto fail;
 	}
 	/* Taken over only now that nothing can fail. */
 	n->tap = *tap;
@@ -450,15 +465,11 @@ int virtio_net_new(unsigned int index, const uint8_t mac[6], struct tap *tap,
 		memcpy(n->vhost, vhost, npairs * sizeof(*vhost));
 	}
 	*out = n;
-	return 0;
-}
-
-void virtio_net_attach(struct virtio_net *n, struct virtio_mmio *t, struct irq_line *irq)
-{
-	n->t = t;
-	n->irq = irq;
-	if (n->use_vhost)
-		virtio_mmio_set_irq_direct(t, true);
+	return VMM_OK;
+fail:
+	errno = -ret;
+	log_errno("network %u: creating the virtio-net device", index);
+	return VMM_ERR_INTERNAL;
 }
 
 unsigned int virtio_net_num_queues(const struct virtio_net *n)
@@ -477,7 +488,7 @@ void virtio_net_free(struct virtio_net *n)
 
 	if (!n)
 		return;
-	net_stop(n);
+	net_reset(n);
 	for (i = 0; i < n->npairs; i++)
 		vhost_net_close(n->vhost[i]);
 	tap_close(&n->tap);

@@ -111,7 +111,7 @@ static void ctrl_work(struct virtio_net *n)
 		}
 	} while (!net_halted(n) && vq_notify_enable(n->ctrlq, true));
 	if (pushed)
-		virtio_mmio_signal(n->t, n->ctrl_q);
+		virtio_irq_used(n->irq, n->ctrl_q);
 }
 
 void *net_ctrl_thread(void *arg)

@@ -95,8 +95,7 @@ struct virtio_net {
 	struct tap tap;
 	bool use_vhost;
 	struct vhost_net *vhost[NET_MAX_PAIRS];
-	struct virtio_mmio *t;
-	struct irq_line *irq;
+	struct virtio_irq *irq;   /* the activation's; written before any thread */
 
 	/* Set by start before any thread exists; read-only while they run. */
 	uint64_t features;        /* negotiated */

@@ -291,7 +291,7 @@ static bool rx_work(struct net_pair *p, bool tap_err)
 out:
 	pthread_mutex_unlock(&p->lock);
 	if (pushed)
-		virtio_mmio_signal(n->t, 2 * p->index);
+		virtio_irq_used(n->irq, 2 * p->index);
 	return more;
 }
 
@@ -373,7 +373,7 @@ static bool tx_work(struct net_pair *p)
 	} while (vq_notify_enable(p->txq, true));
 out:
 	if (pushed)
-		virtio_mmio_signal(n->t, 2 * p->index + 1);
+		virtio_irq_used(n->irq, 2 * p->index + 1);
 	return more;
 }
 

@@ -48,10 +48,11 @@ typedef int64_t pl031_clock_fn(void *ctx);
  * pl031_new - an RTC in its power-on state, its DR at the clock's current
  * value, its alarm thread started. irq is the line to drive (may be NULL;
  * must outlive the RTC). clock may be NULL for the host's wall clock,
- * time(NULL); clock_ctx is passed to it. Returns NULL with errno set
- * (ENOMEM, or the pthread error) on failure.
+ * time(NULL); clock_ctx is passed to it. Returns VMM_OK and stores it in
+ * *out, or prints "rtc: creating the PL031: CAUSE" (no memory, or the
+ * pthread error, also left in errno) and returns VMM_ERR_INTERNAL.
  */
-struct pl031 *pl031_new(struct irq_line *irq, pl031_clock_fn *clock, void *clock_ctx);
+int pl031_new(struct irq_line *irq, pl031_clock_fn *clock, void *clock_ctx, struct pl031 **out);
 
 /*
  * pl031_free - stop the alarm thread and free rtc (NULL is fine). The caller

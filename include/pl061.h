@@ -54,10 +54,11 @@ struct pl061;
 /*
  * pl061_new - a PL061 in its power-on state, every line an input held low,
  * its pulse thread started. irq is the line to drive (may be NULL; must
- * outlive the PL061). Returns NULL with errno set (ENOMEM, or the pthread
- * error) on failure.
+ * outlive the PL061). Returns VMM_OK and stores it in *out, or prints
+ * "gpio: creating the PL061: CAUSE" (no memory, or the pthread error, also
+ * left in errno) and returns VMM_ERR_INTERNAL.
  */
-struct pl061 *pl061_new(struct irq_line *irq);
+int pl061_new(struct irq_line *irq, struct pl061 **out);
 
 /*
  * pl061_free - stop the pulse thread (abandoning presses in progress) and

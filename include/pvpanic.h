@@ -55,10 +55,11 @@ typedef void pvpanic_event_fn(void *ctx, unsigned int events);
 
 /*
  * pvpanic_new - a pvpanic device that calls event(ctx, events) for each
- * report (event may be NULL: reports are dropped). Returns NULL with errno
- * set (ENOMEM) on failure.
+ * report (event may be NULL: reports are dropped). Returns VMM_OK and
+ * stores it in *out, or prints "pvpanic: creating it: CAUSE" (no memory)
+ * and returns VMM_ERR_INTERNAL.
  */
-struct pvpanic *pvpanic_new(pvpanic_event_fn *event, void *ctx);
+int pvpanic_new(pvpanic_event_fn *event, void *ctx, struct pvpanic **out);
 
 /*
  * pvpanic_free - free p (NULL is fine). The caller guarantees that no other

@@ -5,11 +5,11 @@
 #include <stdint.h>
 
 #include "disk.h"
-#include "virtio_mmio.h"
+#include "virtio.h"
 
 /*
- * virtio-blk (virtio 1.2, section 5.2) on a disk image, behind a
- * virtio-mmio transport.
+ * virtio-blk (virtio 1.2, section 5.2) on a disk image, behind any virtio
+ * transport (include/virtio.h).
  *
  * Offered features: SEG_MAX, BLK_SIZE, FLUSH, MQ (num_queues), and either
  * RO (read-only disks) or DISCARD + WRITE_ZEROES (read-write disks).
@@ -20,11 +20,10 @@
  *
  * Wiring (vmm/), in this order:
  *   virtio_blk_new(&opts, index, ncpus, &blk);
- *   t = virtio_mmio_new(&virtio_blk_dev_ops, blk, virtio_blk_num_queues(blk),
- *                       VIRTIO_BLK_QUEUE_MAX, irq, gm, host);
- *   virtio_blk_attach(blk, t);
+ *   a transport made with virtio_blk_dev_ops, blk, virtio_blk_num_queues(blk)
+ *   queues of VIRTIO_BLK_QUEUE_MAX entries;
  *   ... guest runs ...
- *   virtio_mmio_free(t);          (stops the device's threads)
+ *   free the transport            (resets the device: stops its threads)
  *   virtio_blk_free(blk);
  *
  * Threads: one I/O thread per ready queue, named blk<index>-q<queue>,
@@ -59,12 +58,6 @@ struct virtio_blk_stats {
 int virtio_blk_new(const struct disk_opts *o, unsigned int index, unsigned int default_queues,
 		   struct virtio_blk **out);
 
-/*
- * virtio_blk_attach - give b its transport, made with virtio_blk_dev_ops
- * and virtio_blk_num_queues(b) queues. Before the guest runs.
- */
-void virtio_blk_attach(struct virtio_blk *b, struct virtio_mmio *t);
-
 /* virtio_blk_num_queues - how many virtqueues the transport must have. */
 unsigned int virtio_blk_num_queues(const struct virtio_blk *b);
 
@@ -80,7 +73,7 @@ void virtio_blk_free(struct virtio_blk *b);
 /* virtio_blk_get_stats - a snapshot of the counters. Any thread, lock-free. */
 void virtio_blk_get_stats(const struct virtio_blk *b, struct virtio_blk_stats *out);
 
-/* The device callbacks for virtio_mmio_new(); dev is the struct virtio_blk *. */
+/* The device callbacks for a transport; dev is the struct virtio_blk *. */
 extern const struct virtio_dev_ops virtio_blk_dev_ops;
 
 #endif

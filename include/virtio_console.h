@@ -5,11 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "virtio_mmio.h"
+#include "virtio.h"
 
 /*
- * virtio-console (virtio 1.2, section 5.3; device id 3) behind a
- * virtio-mmio transport: the guest's console on hvc0 (Linux
+ * virtio-console (virtio 1.2, section 5.3; device id 3) behind any virtio
+ * transport (include/virtio.h): the guest's console on hvc0 (Linux
  * CONFIG_VIRTIO_CONSOLE, console=hvc0).
  *
  * One port, no MULTIPORT (so no control queues), no EMERG_WRITE. Offered:
@@ -19,13 +19,12 @@
  * receiveq (host to guest), queue 1 the transmitq (guest to host).
  *
  * Wiring (vmm/), in this order:
- *   c = virtio_console_new(&host);
- *   t = virtio_mmio_new(&virtio_console_dev_ops, c, VIRTIO_CONSOLE_NUM_QUEUES,
- *                       VIRTIO_CONSOLE_QUEUE_MAX, irq, gm, mmio_host);
- *   virtio_console_attach(c, t);
+ *   virtio_console_new(&host, &c);
+ *   a transport made with virtio_console_dev_ops, c and
+ *   VIRTIO_CONSOLE_NUM_QUEUES queues of VIRTIO_CONSOLE_QUEUE_MAX entries;
  *   virtio_console_set_size(c, cols, rows);   (when attached to a terminal)
  *   ... guest runs ...
- *   virtio_mmio_free(t);          (stops the device's thread)
+ *   free the transport            (resets the device: stops its thread)
  *   virtio_console_free(c);
  *
  * Threads: one I/O thread, "console-io", from DRIVER_OK until the next
@@ -91,17 +90,11 @@ struct virtio_console_stats {
 /*
  * virtio_console_new - a console with size 0x0 (unknown) that calls host
  * (may be NULL: output discarded, nobody told about buffers). Main thread,
- * before the guest runs. Returns NULL with errno set (ENOMEM, or the
- * eventfd's error) on failure.
+ * before the guest runs. Returns VMM_OK and stores it in *out, or prints
+ * "virtio console: creating it: CAUSE" (no memory, no eventfd) and returns
+ * VMM_ERR_INTERNAL.
  */
-struct virtio_console *virtio_console_new(const struct virtio_console_host *host);
-
-/*
- * virtio_console_attach - give c its transport, made with
- * virtio_console_dev_ops and VIRTIO_CONSOLE_NUM_QUEUES queues. Before the
- * guest runs; not thread-safe.
- */
-void virtio_console_attach(struct virtio_console *c, struct virtio_mmio *t);
+int virtio_console_new(const struct virtio_console_host *host, struct virtio_console **out);
 
 /*
  * virtio_console_free - stop c (if its transport has not already) and free
@@ -130,14 +123,14 @@ size_t virtio_console_rx(struct virtio_console *c, const uint8_t *buf, size_t le
  * size set before DRIVER_OK is announced by one such interrupt once the
  * device starts, because Linux reads the size only on that interrupt.
  * Thread-safe, lock-free on the console's side (takes the transport's
- * lock); no-op on the interrupt side before attach.
+ * lock); before the first activation only config space changes.
  */
 void virtio_console_set_size(struct virtio_console *c, uint16_t cols, uint16_t rows);
 
 /* virtio_console_get_stats - a snapshot of the counters. Any thread, lock-free. */
 void virtio_console_get_stats(const struct virtio_console *c, struct virtio_console_stats *out);
 
-/* The device callbacks for virtio_mmio_new(); dev is the struct virtio_console *. */
+/* The device callbacks for a transport; dev is the struct virtio_console *. */
 extern const struct virtio_dev_ops virtio_console_dev_ops;
 
 #endif

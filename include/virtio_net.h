@@ -5,14 +5,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "irq.h"
 #include "net.h"
 #include "vhost_net.h"
-#include "virtio_mmio.h"
+#include "virtio.h"
 
 /*
- * virtio-net (virtio 1.2, section 5.1) on a tap, behind a virtio-mmio
- * transport, with its packets moved either by vhost-net in the kernel or
+ * virtio-net (virtio 1.2, section 5.1) on a tap, behind any virtio
+ * transport (include/virtio.h), with its packets moved either by vhost-net in the kernel or
  * by I/O threads here (the userspace path).
  *
  * Offered features: MAC, STATUS, MRG_RXBUF, CSUM, GUEST_CSUM, HOST_TSO4,
@@ -27,12 +26,14 @@
  *
  * Wiring (vmm/), in this order:
  *   virtio_net_new(index, mac, &tap, vhost or NULL, npairs, link_up, &n);
- *   t = virtio_mmio_new(&virtio_net_dev_ops, n, virtio_net_num_queues(n),
- *                       VIRTIO_NET_QUEUE_MAX, irq, gm, host);
- *   virtio_net_attach(n, t, irq);
+ *   a transport made with virtio_net_dev_ops, n, virtio_net_num_queues(n)
+ *   queues of VIRTIO_NET_QUEUE_MAX entries, and an interrupt object with an
+ *   irqfd (virtio_irq_fd: vhost-net's call fd) when n uses vhost-net;
  *   ... guest runs ...
- *   virtio_mmio_free(t);
+ *   free the transport            (resets the device: threads, vhost)
  *   virtio_net_free(n);
+ * With vhost-net the device puts the transport's interrupt in direct mode
+ * (virtio_irq_set_direct) at every activation.
  */
 
 #define VIRTIO_NET_QUEUE_MAX 256
@@ -61,22 +62,15 @@ struct virtio_net_stats {
  * virtio_net_new - a NIC on *tap (taken over: closed by virtio_net_free)
  * with npairs queue pairs (tap->nfds of them). vhost: NULL for the
  * userspace path, else an array of npairs opened vhost_net (taken over;
- * the array itself stays the caller's). Returns 0 and stores the device in
- * *out, or -errno (-EINVAL: npairs outside 1..NET_MAX_PAIRS or not
- * tap->nfds; -ENOMEM, or what eventfd() said), and then the caller still
- * owns tap and vhost.
+ * the array itself stays the caller's). Returns VMM_OK and stores the
+ * device in *out, or prints "network INDEX: creating the virtio-net device:
+ * CAUSE" (Invalid argument: npairs outside 1..NET_MAX_PAIRS or not
+ * tap->nfds; no memory, or what eventfd() said) and returns
+ * VMM_ERR_INTERNAL, and then the caller still owns tap and vhost.
  */
 int virtio_net_new(unsigned int index, const uint8_t mac[6], struct tap *tap,
 		   struct vhost_net **vhost, unsigned int npairs, bool link_up,
 		   struct virtio_net **out);
-
-/*
- * virtio_net_attach - give n its transport and its interrupt line (whose
- * fd, an irqfd, becomes vhost-net's call fd). Before the guest runs. With
- * vhost-net it also puts the transport in direct-interrupt mode
- * (virtio_mmio_set_irq_direct).
- */
-void virtio_net_attach(struct virtio_net *n, struct virtio_mmio *t, struct irq_line *irq);
 
 /* virtio_net_num_queues - how many virtqueues the transport must have. */
 unsigned int virtio_net_num_queues(const struct virtio_net *n);
@@ -90,7 +84,7 @@ void virtio_net_free(struct virtio_net *n);
 /* virtio_net_get_stats - a snapshot of the counters. Any thread, lock-free. */
 void virtio_net_get_stats(const struct virtio_net *n, struct virtio_net_stats *out);
 
-/* The device callbacks for virtio_mmio_new(); dev is the struct virtio_net *. */
+/* The device callbacks for a transport; dev is the struct virtio_net *. */
 extern const struct virtio_dev_ops virtio_net_dev_ops;
 
 #endif

@@ -93,21 +93,17 @@ static int vcon_create(struct vm *vm)
 	int r;
 
 	vm->vcon_base = LAYOUT_VIRTIO_BASE + slot * LAYOUT_VIRTIO_STRIDE;
-	vm->vcon = virtio_console_new(&host);
-	if (!vm->vcon) {
-		log_errno("virtio console: creating it");
-		return VMM_ERR_INTERNAL;
-	}
+	r = virtio_console_new(&host, &vm->vcon);
+	if (r)
+		return r;
 	r = arm64_irq_line_init_edge(&vm->irq_vcon, &vm->kvm, spi);
 	if (r)
 		return r;
-	vm->vcon_mmio = virtio_mmio_new(&virtio_console_dev_ops, vm->vcon, VIRTIO_CONSOLE_NUM_QUEUES,
-					VIRTIO_CONSOLE_QUEUE_MAX, &vm->irq_vcon, &vm->mem, &mhost);
-	if (!vm->vcon_mmio) {
-		log_errno("virtio console: creating its virtio-mmio transport");
-		return VMM_ERR_INTERNAL;
-	}
-	virtio_console_attach(vm->vcon, vm->vcon_mmio);
+	r = virtio_mmio_new(&virtio_console_dev_ops, vm->vcon, VIRTIO_CONSOLE_NUM_QUEUES,
+			    VIRTIO_CONSOLE_QUEUE_MAX, &vm->irq_vcon, &vm->mem, &mhost, "virtio console",
+			    &vm->vcon_mmio);
+	if (r)
+		return r;
 	r = add_to_bus(vm, &vm->bus_vcon, "hvc0", vm->vcon_base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops,
 		       vm->vcon_mmio);
 	if (r)
@@ -135,6 +131,7 @@ static int disk_create(struct vm *vm, unsigned int i)
 	struct virtio_mmio_host host = { .ioeventfd = disk_ioeventfd, .ctx = d };
 	unsigned int slot = vm->nvirtio++;
 	unsigned int spi = LAYOUT_SPI_VIRTIO + slot;
+	char what[4096 + 8];
 	int r;
 
 	d->vm = vm;
@@ -147,13 +144,11 @@ static int disk_create(struct vm *vm, unsigned int i)
 	r = arm64_irq_line_init_edge(&d->irq, &vm->kvm, spi);
 	if (r)
 		return r;
-	d->mmio = virtio_mmio_new(&virtio_blk_dev_ops, d->blk, virtio_blk_num_queues(d->blk),
-				  VIRTIO_BLK_QUEUE_MAX, &d->irq, &vm->mem, &host);
-	if (!d->mmio) {
-		log_errno("disk %s: creating its virtio-mmio transport", vm->cfg->disks[i].path);
-		return VMM_ERR_INTERNAL;
-	}
-	virtio_blk_attach(d->blk, d->mmio);
+	snprintf(what, sizeof(what), "disk %s", vm->cfg->disks[i].path);
+	r = virtio_mmio_new(&virtio_blk_dev_ops, d->blk, virtio_blk_num_queues(d->blk),
+			    VIRTIO_BLK_QUEUE_MAX, &d->irq, &vm->mem, &host, what, &d->mmio);
+	if (r)
+		return r;
 	r = add_to_bus(vm, &d->bus, d->name, d->base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, d->mmio);
 	if (r)
 		return r;
@@ -193,11 +188,9 @@ int devices_create(struct vm *vm)
 	add_desc(vm, DEV_UART16550, vm->serial.base, vm->serial.size, LAYOUT_SPI_UART, 0);
 
 	arm64_irq_line_init(&vm->irq_rtc, &vm->kvm, LAYOUT_SPI_RTC);
-	vm->rtc = pl031_new(&vm->irq_rtc, NULL, NULL);
-	if (!vm->rtc) {
-		log_errno("rtc: creating the PL031");
-		return VMM_ERR_INTERNAL;
-	}
+	r = pl031_new(&vm->irq_rtc, NULL, NULL, &vm->rtc);
+	if (r)
+		return r;
 	r = add_to_bus(vm, &vm->bus_rtc, "rtc0", LAYOUT_RTC, PL031_MMIO_SIZE, &pl031_ops, vm->rtc);
 	if (r)
 		return r;
@@ -205,11 +198,9 @@ int devices_create(struct vm *vm)
 
 	/* A GPIO with a power button: how `vmm stop` asks the guest to shut down. */
 	arm64_irq_line_init(&vm->irq_gpio, &vm->kvm, LAYOUT_SPI_GPIO);
-	vm->gpio = pl061_new(&vm->irq_gpio);
-	if (!vm->gpio) {
-		log_errno("gpio: creating the PL061");
-		return VMM_ERR_INTERNAL;
-	}
+	r = pl061_new(&vm->irq_gpio, &vm->gpio);
+	if (r)
+		return r;
 	r = add_to_bus(vm, &vm->bus_gpio, "gpio0", LAYOUT_GPIO, PL061_MMIO_SIZE, &pl061_ops,
 		       vm->gpio);
 	if (r)
@@ -217,11 +208,9 @@ int devices_create(struct vm *vm)
 	add_desc(vm, DEV_PL061, LAYOUT_GPIO, PL061_MMIO_SIZE, LAYOUT_SPI_GPIO, 0);
 
 	/* pvpanic: a panicking guest says so, and vmm ends with its own status. */
-	vm->pvpanic = pvpanic_new(guest_panicked, vm);
-	if (!vm->pvpanic) {
-		log_errno("pvpanic: creating it");
-		return VMM_ERR_INTERNAL;
-	}
+	r = pvpanic_new(guest_panicked, vm, &vm->pvpanic);
+	if (r)
+		return r;
 	r = add_to_bus(vm, &vm->bus_pvpanic, "pvpanic", LAYOUT_PVPANIC, 0x1000, &pvpanic_ops,
 		       vm->pvpanic);
 	if (r)

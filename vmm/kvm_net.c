@@ -70,7 +70,7 @@ int nic_create(struct vm *vm, unsigned int i)
 	struct virtio_mmio_host host = { .ioeventfd = nic_ioeventfd, .ctx = n };
 	struct vhost_net *vhost[NET_MAX_PAIRS] = { NULL };
 	unsigned int npairs = o->queues ? o->queues : 1, slot, spi, p;
-	char mac[18];
+	char mac[18], what[32];
 	struct tap tap;
 	bool use_vhost;
 	int r;
@@ -107,20 +107,16 @@ int nic_create(struct vm *vm, unsigned int i)
 		tap_close(&tap);
 		for (p = 0; p < npairs; p++)
 			vhost_net_close(vhost[p]);
-		errno = -r;
-		log_errno("network %u: creating the virtio-net device", i);
-		return VMM_ERR_INTERNAL;
+		return r;
 	}
 	r = arm64_irq_line_init_edge(&n->irq, &vm->kvm, spi);
 	if (r)
 		return r;
-	n->mmio = virtio_mmio_new(&virtio_net_dev_ops, n->net, virtio_net_num_queues(n->net),
-				  VIRTIO_NET_QUEUE_MAX, &n->irq, &vm->mem, &host);
-	if (!n->mmio) {
-		log_errno("network %u: creating its virtio-mmio transport", i);
-		return VMM_ERR_INTERNAL;
-	}
-	virtio_net_attach(n->net, n->mmio, &n->irq);
+	snprintf(what, sizeof(what), "network %u", i);
+	r = virtio_mmio_new(&virtio_net_dev_ops, n->net, virtio_net_num_queues(n->net),
+			    VIRTIO_NET_QUEUE_MAX, &n->irq, &vm->mem, &host, what, &n->mmio);
+	if (r)
+		return r;
 	r = add_to_bus(vm, &n->bus, n->name, n->base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, n->mmio);
 	if (r)
 		return r;

@@ -159,4 +159,30 @@ static const struct fault fault_steps[] = {
 		}                                                                            \
 	} while (0)
 
+/*
+ * fault_check_status(call, out, last) - fault_check_new for a constructor
+ * of the status.h convention: each failure makes call return
+ * VMM_ERR_INTERNAL (1) with errno set to that failure's error and leaves
+ * the out-parameter out (a pointer variable, NULL beforehand) untouched.
+ */
+#define fault_check_status(call, out, last)                                                  \
+	do {                                                                                 \
+		for (const struct fault *f_ = fault_steps;; f_++) {                          \
+			int st_, err_;                                                       \
+                                                                                             \
+			*f_->flag = 1;                                                       \
+			errno = 0;                                                           \
+			(out) = NULL;                                                        \
+			st_ = (call);                                                        \
+			err_ = errno;                                                        \
+			if (st_ != 1 || (out) || err_ != f_->err)                            \
+				print_error("injected failure of %s:\n", f_->name);          \
+			assert_int_equal(st_, 1);                                            \
+			assert_null(out);                                                    \
+			assert_int_equal(err_, f_->err);                                     \
+			if (f_->flag == &(last))                                             \
+				break;                                                       \
+		}                                                                            \
+	} while (0)
+
 #endif

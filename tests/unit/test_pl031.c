@@ -69,7 +69,7 @@ static int setup(void **state)
 	pthread_mutex_init(&fx.irq.lock, NULL);
 	pthread_cond_init(&fx.irq.changed, NULL);
 	atomic_store(&fx.now, 1000000);
-	fx.rtc = pl031_new(&fx.irq.line, fake_clock, &fx);
+	assert_int_equal(pl031_new(&fx.irq.line, fake_clock, &fx, &fx.rtc), 0);
 	if (!fx.rtc)
 		return -1;
 	*state = &fx;
@@ -409,11 +409,12 @@ static void test_free_with_alarm_armed(void **state)
 
 static void test_wall_clock_default(void **state)
 {
-	struct pl031 *rtc = pl031_new(NULL, NULL, NULL);
+	struct pl031 *rtc = NULL;
 	uint32_t dr = 0, v = 1;
 	time_t before = time(NULL), after;
 
 	(void)state;
+	assert_int_equal(pl031_new(NULL, NULL, NULL, &rtc), 0);
 	assert_non_null(rtc);
 	pl031_ops.read(rtc, DR, &dr, 4);
 	after = time(NULL);
@@ -426,7 +427,9 @@ static void test_wall_clock_default(void **state)
 static void test_new_failures(void **state)
 {
 	(void)state;
-	fault_check_new(pl031_new(NULL, NULL, NULL), fail_create);
+	struct pl031 *rtc;
+
+	fault_check_status(pl031_new(NULL, NULL, NULL, &rtc), rtc, fail_create);
 }
 
 int main(void)

@@ -58,7 +58,7 @@ static int setup(void **state)
 	fx.irq.line.set = fake_irq_set;
 	pthread_mutex_init(&fx.irq.lock, NULL);
 	pthread_cond_init(&fx.irq.changed, NULL);
-	fx.g = pl061_new(&fx.irq.line);
+	assert_int_equal(pl061_new(&fx.irq.line, &fx.g), 0);
 	if (!fx.g)
 		return -1;
 	*state = &fx;
@@ -460,10 +460,11 @@ static void test_pulse_releases(void **state)
 
 static void test_no_irq_line(void **state)
 {
-	struct pl061 *g = pl061_new(NULL);
+	struct pl061 *g = NULL;
 	uint8_t v = 0xff;
 
 	(void)state;
+	assert_int_equal(pl061_new(NULL, &g), 0);
 	assert_non_null(g);
 	pl061_ops.write(g, IE, &v, 1);
 	assert_int_equal(pl061_set_input(g, 0, 1), 0);
@@ -477,7 +478,9 @@ static void test_no_irq_line(void **state)
 static void test_new_failures(void **state)
 {
 	(void)state;
-	fault_check_new(pl061_new(NULL), fail_create);
+	struct pl061 *g;
+
+	fault_check_status(pl061_new(NULL, &g), g, fail_create);
 }
 
 int main(void)

@@ -29,7 +29,7 @@ static int setup(void **state)
 	static struct fixture fx;
 
 	memset(&fx, 0, sizeof(fx));
-	fx.p = pvpanic_new(fx_event, &fx);
+	assert_int_equal(pvpanic_new(fx_event, &fx, &fx.p), 0);
 	if (!fx.p)
 		return -1;
 	*state = &fx;
@@ -151,10 +151,11 @@ static void test_widths_offsets(void **state)
 /* Without a handler, reports go nowhere and nothing breaks. */
 static void test_no_handler(void **state)
 {
-	struct pvpanic *p = pvpanic_new(NULL, NULL);
+	struct pvpanic *p = NULL;
 	uint8_t v = PVPANIC_PANICKED, r = 0;
 
 	(void)state;
+	assert_int_equal(pvpanic_new(NULL, NULL, &p), 0);
 	assert_non_null(p);
 	pvpanic_ops.write(p, 0, &v, 1);
 	pvpanic_ops.read(p, 0, &r, 1);

@@ -18,6 +18,7 @@
 #include "status.h"
 #include "unit.h"
 #include "virtio_blk.h"
+#include "virtio_mmio.h"
 
 /* virtio-blk (spec 5.2). */
 #define F_SEG_MAX (1ull << 2)
@@ -114,10 +115,10 @@ static int setup(void **state)
 	assert_int_equal(virtio_blk_new(&o, 3, 1, &b->blk), 0);
 	assert_int_equal(virtio_blk_backend(b->blk), p->io);
 	b->nq = virtio_blk_num_queues(b->blk);
-	b->t = virtio_mmio_new(&virtio_blk_dev_ops, b->blk, b->nq, VIRTIO_BLK_QUEUE_MAX, &b->irq,
-			       &b->gm, NULL);
+	assert_int_equal(virtio_mmio_new(&virtio_blk_dev_ops, b->blk, b->nq, VIRTIO_BLK_QUEUE_MAX,
+					 &b->irq, &b->gm, NULL, "disk test", &b->t),
+			 0);
 	assert_non_null(b->t);
-	virtio_blk_attach(b->blk, b->t);
 	drv_init(b, ~0ull & ~F_EVENT_IDX);
 	*state = b;
 	return 0;

@@ -16,6 +16,7 @@
 
 #include "unit.h"
 #include "virtio_console.h"
+#include "virtio_mmio.h"
 
 #define INT_VRING 1
 #define INT_CONFIG 2
@@ -130,12 +131,13 @@ static int setup(void **state)
 	f->irq.pulse = fake_pulse;
 	f->irq.ctx = f;
 	f->nq = VIRTIO_CONSOLE_NUM_QUEUES;
-	f->con = virtio_console_new(&host);
+	assert_int_equal(virtio_console_new(&host, &f->con), 0);
 	assert_non_null(f->con);
-	f->t = virtio_mmio_new(&virtio_console_dev_ops, f->con, VIRTIO_CONSOLE_NUM_QUEUES,
-			       VIRTIO_CONSOLE_QUEUE_MAX, &f->irq, &f->gm, NULL);
+	assert_int_equal(virtio_mmio_new(&virtio_console_dev_ops, f->con, VIRTIO_CONSOLE_NUM_QUEUES,
+					 VIRTIO_CONSOLE_QUEUE_MAX, &f->irq, &f->gm, NULL,
+					 "virtio console", &f->t),
+			 0);
 	assert_non_null(f->t);
-	virtio_console_attach(f->con, f->t);
 	drv_init(f, NO_EVENT_IDX);
 	*state = f;
 	return 0;
@@ -630,7 +632,8 @@ static void test_new_free(void **state)
 
 	(void)state;
 	/* Never attached, no callbacks. */
-	c = virtio_console_new(NULL);
+	c = NULL;
+	assert_int_equal(virtio_console_new(NULL, &c), 0);
 	assert_non_null(c);
 	assert_int_equal(virtio_console_rx(c, (const uint8_t *)"x", 1), 0);
 	virtio_console_set_size(c, 80, 25);

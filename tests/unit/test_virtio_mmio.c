@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "status.h"
 #include "virtio_mmio.h"
 #include "unit.h"
 
@@ -41,6 +42,7 @@ struct fx {
 	uint8_t config[16];
 	int starts, stops, start_ret;
 	uint64_t start_features;
+	struct virtio_activation act; /* the last one */
 	bool stop_lock_free; /* stop could take the transport lock */
 	/* the fake host */
 	struct fake_host_bind binds[8];
@@ -72,12 +74,13 @@ static void fake_config_write(void *dev, uint32_t off, const void *data, uint32_
 		memcpy(f->config + off, data, len);
 }
 
-static int fake_start(void *dev, uint64_t features)
+static int fake_start(void *dev, const struct virtio_activation *a)
 {
 	struct fx *f = dev;
 
 	f->starts++;
-	f->start_features = features;
+	f->start_features = a->features;
+	f->act = *a;
 	return f->start_ret;
 }
 
@@ -86,7 +89,7 @@ static void *lock_probe(void *arg)
 	struct fx *f = arg;
 
 	/* Takes the transport's lock, as a device thread may during stop. */
-	virtio_mmio_config_changed(f->t);
+	virtio_irq_config_changed(virtio_mmio_irq(f->t));
 	return NULL;
 }
 
@@ -111,8 +114,8 @@ static const struct virtio_dev_ops fake_ops = {
 	.features = fake_features,
 	.config_read = fake_config_read,
 	.config_write = fake_config_write,
-	.start = fake_start,
-	.stop = fake_stop,
+	.activate = fake_start,
+	.reset = fake_stop,
 };
 
 static int fake_ioeventfd(void *ctx, uint64_t offset, uint32_t datamatch, int fd, bool assign)
@@ -132,7 +135,9 @@ static struct fx *fx_new(bool with_host)
 	f->irq.pulse = fake_pulse;
 	f->irq.ctx = f;
 	assert_int_equal(gm_init(&f->gm, RAM_BASE, RAM_SIZE), 0);
-	f->t = virtio_mmio_new(&fake_ops, f, NQ, QMAX, &f->irq, &f->gm, with_host ? &host : NULL);
+	assert_int_equal(virtio_mmio_new(&fake_ops, f, NQ, QMAX, &f->irq, &f->gm,
+					 with_host ? &host : NULL, "fake", &f->t),
+			 VMM_OK);
 	assert_non_null(f->t);
 	return f;
 }
@@ -209,13 +214,20 @@ static void test_identity(void **state)
 static void test_new_bad_args(void **state)
 {
 	struct irq_line irq = { 0 };
+	struct virtio_mmio *t = NULL;
+	struct unit_capture cap;
 
 	(void)state;
-	errno = 0;
-	assert_null(virtio_mmio_new(&fake_ops, NULL, 0, 64, &irq, NULL, NULL));
-	assert_int_equal(errno, EINVAL);
-	assert_null(virtio_mmio_new(&fake_ops, NULL, 1, 48, &irq, NULL, NULL));
-	assert_null(virtio_mmio_new(NULL, NULL, 1, 64, &irq, NULL, NULL));
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(virtio_mmio_new(&fake_ops, NULL, 0, 64, &irq, NULL, NULL, "disk x", &t),
+			 VMM_ERR_INTERNAL);
+	unit_capture_end(&cap);
+	unit_assert_one_line(cap.text, "disk x: creating its virtio-mmio transport: Invalid argument");
+	assert_int_equal(virtio_mmio_new(&fake_ops, NULL, 1, 48, &irq, NULL, NULL, "x", &t),
+			 VMM_ERR_INTERNAL);
+	assert_int_equal(virtio_mmio_new(NULL, NULL, 1, 64, &irq, NULL, NULL, "x", &t),
+			 VMM_ERR_INTERNAL);
+	assert_null(t); /* untouched on failure */
 	virtio_mmio_free(NULL);
 }
 
@@ -394,7 +406,7 @@ static void test_reset(void **state)
 	assert_int_equal(setup_queue(f, 0, 32, RAM_BASE), 1);
 	wr(f, STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
 	assert_int_equal(f->starts, 1);
-	virtio_mmio_signal(f->t, 0);
+	virtio_irq_used(virtio_mmio_irq(f->t), 0);
 	assert_int_equal(rd(f, INT_STATUS), 1);
 	kick = virtio_mmio_kick_fd(f->t, 0);
 
@@ -439,25 +451,25 @@ static void test_interrupts(void **state)
 	assert_int_equal(setup_queue(f, 0, 16, RAM_BASE), 1);
 	wr(f, STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
 
-	virtio_mmio_signal(f->t, 0);
+	virtio_irq_used(virtio_mmio_irq(f->t), 0);
 	assert_int_equal(atomic_load(&f->pulses), 1);
 	assert_int_equal(rd(f, INT_STATUS), 1);
 	/* The driver asked for no interrupts: none, and no status bit. */
 	wr(f, INT_ACK, 1);
 	assert_int_equal(rd(f, INT_STATUS), 0);
 	*avail_flags(f) = 1; /* VIRTQ_AVAIL_F_NO_INTERRUPT */
-	virtio_mmio_signal(f->t, 0);
+	virtio_irq_used(virtio_mmio_irq(f->t), 0);
 	assert_int_equal(atomic_load(&f->pulses), 1);
 	assert_int_equal(rd(f, INT_STATUS), 0);
 	*avail_flags(f) = 0;
 	/* A queue that is not ready never signals; nor one out of range. */
-	virtio_mmio_signal(f->t, 1);
-	virtio_mmio_signal(f->t, NQ);
+	virtio_irq_used(virtio_mmio_irq(f->t), 1);
+	virtio_irq_used(virtio_mmio_irq(f->t), NQ);
 	assert_int_equal(atomic_load(&f->pulses), 1);
 
 	/* Both causes; the ACK clears only the bits written. */
-	virtio_mmio_signal(f->t, 0);
-	virtio_mmio_config_changed(f->t);
+	virtio_irq_used(virtio_mmio_irq(f->t), 0);
+	virtio_irq_config_changed(virtio_mmio_irq(f->t));
 	assert_int_equal(atomic_load(&f->pulses), 3);
 	assert_int_equal(rd(f, INT_STATUS), 3);
 	assert_int_equal(rd(f, CONFIG_GEN), 1);
@@ -468,8 +480,8 @@ static void test_interrupts(void **state)
 
 	/* needs_reset from a device: config interrupt, logged once. */
 	unit_capture_begin(&cap, 2);
-	virtio_mmio_needs_reset(f->t, "bad thing");
-	virtio_mmio_needs_reset(f->t, "bad thing again");
+	virtio_irq_needs_reset(virtio_mmio_irq(f->t), "bad thing");
+	virtio_irq_needs_reset(virtio_mmio_irq(f->t), "bad thing again");
 	unit_capture_end(&cap);
 	unit_assert_one_line(cap.text,
 			     "warning: virtio device 42: bad thing; the device needs a reset");
@@ -488,37 +500,129 @@ static void test_irq_direct(void **state)
 	assert_int_equal(setup_queue(f, 0, 16, RAM_BASE), 1);
 	wr(f, STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
 	assert_int_equal(rd(f, INT_STATUS), 0);
-	virtio_mmio_set_irq_direct(f->t, true);
+	virtio_irq_set_direct(virtio_mmio_irq(f->t), true);
 	assert_int_equal(rd(f, INT_STATUS), 1);
 	/* An ACK of bit 0 leaves it set; nothing was pulsed by the transport. */
 	wr(f, INT_ACK, 1);
 	assert_int_equal(rd(f, INT_STATUS), 1);
 	assert_int_equal(atomic_load(&f->pulses), 0);
 	/* The config bit works as before, on top. */
-	virtio_mmio_config_changed(f->t);
+	virtio_irq_config_changed(virtio_mmio_irq(f->t));
 	assert_int_equal(atomic_load(&f->pulses), 1);
 	assert_int_equal(rd(f, INT_STATUS), 3);
 	wr(f, INT_ACK, 2);
 	assert_int_equal(rd(f, INT_STATUS), 1);
 	/* A signal through the transport still pulses and still reads 1. */
-	virtio_mmio_signal(f->t, 0);
+	virtio_irq_used(virtio_mmio_irq(f->t), 0);
 	assert_int_equal(atomic_load(&f->pulses), 2);
 	wr(f, INT_ACK, 3);
 	assert_int_equal(rd(f, INT_STATUS), 1);
 	/* The mode describes the wiring: a reset keeps it. */
 	wr(f, STATUS, 0);
 	assert_int_equal(rd(f, INT_STATUS), 1);
-	virtio_mmio_set_irq_direct(f->t, false);
+	virtio_irq_set_direct(virtio_mmio_irq(f->t), false);
 	assert_int_equal(rd(f, INT_STATUS), 0);
-	virtio_mmio_config_changed(f->t); /* no DRIVER_OK: no interrupt */
+	virtio_irq_config_changed(virtio_mmio_irq(f->t)); /* no DRIVER_OK: no interrupt */
 	assert_int_equal(rd(f, INT_STATUS), 0);
+}
+
+/*
+ * Queue registers after DRIVER_OK: the rings belong to the device's
+ * threads, so nothing of a queue changes, running or not, and the driver
+ * hears nothing but one log line per reset cycle.
+ */
+static void test_queue_write_after_driver_ok(void **state)
+{
+	struct fx *f = *state;
+	struct unit_capture cap;
+	struct virtqueue *vq0 = virtio_mmio_queue(f->t, 0), *vq1 = virtio_mmio_queue(f->t, 1);
+	struct virtqueue before0;
+
+	negotiate(f, F_VERSION_1 | F_EVENT_IDX);
+	assert_int_equal(setup_queue(f, 0, 16, RAM_BASE), 1);
+	wr(f, STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
+	assert_int_equal(f->starts, 1);
+	/* The activation carries every queue, ring features latched. */
+	assert_int_equal(f->act.nqueues, NQ);
+	assert_ptr_equal(f->act.queues[0].vq, vq0);
+	assert_int_equal(f->act.queues[0].kick_fd, virtio_mmio_kick_fd(f->t, 0));
+	assert_true(f->act.queues[0].vq->ready && f->act.queues[0].vq->event_idx);
+	assert_false(f->act.queues[1].vq->ready);
+	assert_ptr_equal(f->act.irq, virtio_mmio_irq(f->t));
+	before0 = *vq0;
+
+	unit_capture_begin(&cap, 2);
+	/* The running queue: re-readied at another place, resized, disabled. */
+	wr(f, QUEUE_SEL, 0);
+	wr(f, QUEUE_READY, 1);
+	wr(f, QUEUE_NUM, 8);
+	wr(f, Q_DESC_LO, (uint32_t)(RAM_BASE + 0x8000));
+	wr(f, QUEUE_READY, 0);
+	/* A queue the driver left alone: set up late. */
+	assert_int_equal(setup_queue(f, 1, 16, RAM_BASE + 0x10000), 0);
+	unit_capture_end(&cap);
+	unit_assert_one_line(cap.text, "warning: virtio device 42: queue 0 register 0x044 written "
+				       "after DRIVER_OK; ignored");
+	assert_memory_equal(vq0, &before0, sizeof(before0));
+	assert_int_equal(rd(f, QUEUE_READY), 0); /* queue 1, still selected */
+	assert_false(vq1->ready);
+	assert_true(vq1->desc_gpa == 0);
+	assert_int_equal(rd(f, STATUS) & S_NR, 0); /* not the driver's fault to reset for */
+
+	/* A reset gives the queues back, and a new cycle logs again. */
+	negotiate(f, F_VERSION_1);
+	assert_int_equal(setup_queue(f, 1, 16, RAM_BASE + 0x10000), 1);
+	assert_false(vq1->event_idx);
+	wr(f, STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
+	unit_capture_begin(&cap, 2);
+	wr(f, QUEUE_NUM, 4);
+	unit_capture_end(&cap);
+	unit_assert_one_line_prefix(cap.text, "warning: virtio device 42: queue 1 register 0x038");
+	assert_int_equal(vq1->size, 16);
+}
+
+/* The interrupt object: what a device reaches the driver with. */
+static void test_irq_object(void **state)
+{
+	struct fx *f = *state;
+	struct virtio_irq *irq = virtio_mmio_irq(f->t);
+	struct irq_line line = { .pulse = fake_pulse, .ctx = f, .fd = 77 };
+	struct virtio_mmio *t2;
+
+	/* The line's fd is what vhost gets; none without one. */
+	assert_int_equal(virtio_irq_fd(irq), f->irq.fd);
+	assert_int_equal(virtio_mmio_new(&fake_ops, f, NQ, QMAX, &line, &f->gm, NULL, "x", &t2),
+			 VMM_OK);
+	assert_int_equal(virtio_irq_fd(virtio_mmio_irq(t2)), 77);
+	assert_ptr_not_equal(virtio_mmio_irq(t2), irq);
+	virtio_mmio_free(t2);
+
+	/* used(): an interrupt the driver wants, with its bit set before the edge. */
+	negotiate(f, F_VERSION_1);
+	assert_int_equal(setup_queue(f, 0, 16, RAM_BASE), 1);
+	wr(f, STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
+	virtio_irq_used(f->act.irq, 0);
+	assert_int_equal(rd(f, INT_STATUS), 1);
+	assert_int_equal(atomic_load(&f->pulses), 1);
+	virtio_irq_used(f->act.irq, NQ); /* no such queue: nothing */
+	assert_int_equal(atomic_load(&f->pulses), 1);
+	wr(f, INT_ACK, 1);
+	/* config_changed: generation and the config bit. */
+	virtio_irq_config_changed(f->act.irq);
+	assert_int_equal(rd(f, CONFIG_GEN), 1);
+	assert_int_equal(rd(f, INT_STATUS), 2);
+	assert_int_equal(atomic_load(&f->pulses), 2);
+	/* The same object in the next activation: it outlives resets. */
+	negotiate(f, F_VERSION_1);
+	wr(f, STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
+	assert_ptr_equal(f->act.irq, irq);
 }
 
 static void test_config_changed_before_driver_ok(void **state)
 {
 	struct fx *f = *state;
 
-	virtio_mmio_config_changed(f->t);
+	virtio_irq_config_changed(virtio_mmio_irq(f->t));
 	assert_int_equal(rd(f, CONFIG_GEN), 1);
 	assert_int_equal(rd(f, INT_STATUS), 0);
 	assert_int_equal(atomic_load(&f->pulses), 0);
@@ -652,6 +756,8 @@ int main(void)
 		T(test_interrupts),
 		T(test_irq_direct),
 		T(test_config_changed_before_driver_ok),
+		T(test_queue_write_after_driver_ok),
+		T(test_irq_object),
 		T(test_notify_register),
 		cmocka_unit_test(test_ioeventfd_host),
 		T(test_access_width),

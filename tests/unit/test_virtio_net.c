@@ -27,7 +27,9 @@
 #include <sys/socket.h>
 
 #include "unit.h"
+#include "status.h"
 #include "virtio_net.h"
+#include "virtio_mmio.h"
 
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE (16ull << 20)
@@ -101,10 +103,10 @@ static struct nfx *fx_new(unsigned int npairs, bool link_up)
 	}
 	assert_int_equal(virtio_net_new(0, test_mac, &tap, NULL, npairs, link_up, &f->net), 0);
 	f->nq = virtio_net_num_queues(f->net);
-	f->t = virtio_mmio_new(&virtio_net_dev_ops, f->net, f->nq, VIRTIO_NET_QUEUE_MAX, &f->irq,
-			       &f->gm, NULL);
+	assert_int_equal(virtio_mmio_new(&virtio_net_dev_ops, f->net, f->nq, VIRTIO_NET_QUEUE_MAX,
+					 &f->irq, &f->gm, NULL, "network 0", &f->t),
+			 0);
 	assert_non_null(f->t);
-	virtio_net_attach(f->net, f->t, &f->irq);
 	/* A socket is no tap: the device warns, once, and runs anyway. */
 	unit_capture_begin(&cap, 2);
 	net_init(f, ALL);
@@ -957,16 +959,22 @@ static void test_new_errors(void **state)
 	int fds = unit_open_fds(), sv[2];
 	struct virtio_net *n = NULL;
 	struct tap tap;
+	struct unit_capture cap;
 
 	(void)state;
 	memset(&tap, 0, sizeof(tap));
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	tap.fds[0] = sv[0];
 	tap.nfds = 1;
-	assert_int_equal(virtio_net_new(0, test_mac, &tap, NULL, 0, true, &n), -EINVAL);
-	assert_int_equal(virtio_net_new(0, test_mac, &tap, NULL, 2, true, &n), -EINVAL);
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(virtio_net_new(0, test_mac, &tap, NULL, 0, true, &n), VMM_ERR_INTERNAL);
+	unit_capture_end(&cap);
+	unit_assert_one_line(cap.text, "network 0: creating the virtio-net device: Invalid argument");
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(virtio_net_new(0, test_mac, &tap, NULL, 2, true, &n), VMM_ERR_INTERNAL);
 	assert_int_equal(virtio_net_new(0, test_mac, &tap, NULL, NET_MAX_PAIRS + 1, true, &n),
-			 -EINVAL);
+			 VMM_ERR_INTERNAL);
+	unit_capture_end(&cap);
 	assert_null(n);
 	/* Never attached, never started: free closes the tap. */
 	assert_int_equal(virtio_net_new(3, test_mac, &tap, NULL, 1, true, &n), 0);
