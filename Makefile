@@ -10,7 +10,9 @@
 #                   others in one 6.12 and one 6.1 mode)
 #   make check-full the same with every rig case in every host mode
 #   make demo       boot the test guest with its shell on this terminal
-#   make install    PREFIX=/usr/local DESTDIR= : bin/vmm and man1/vmm.1
+#   make install    PREFIX=/usr/local DESTDIR= : bin/vmm and man1/vmm.1 (of
+#                   what `make` built: it builds nothing, so it may run as root)
+#   make uninstall  remove them again
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -64,7 +66,7 @@ else
 all: cross
 endif
 
-.PHONY: all cross native-vmm unit check check-full rig install clean sysroot guest demo
+.PHONY: all cross native-vmm unit check check-full rig install uninstall clean sysroot guest demo
 
 # --- aarch64 build (static, runs inside a bare busybox initramfs) ---------
 cross: $(CROSS_DIR)/vmm
@@ -134,10 +136,15 @@ rig: cross
 demo: all
 	tests/rig/demo.sh
 
-install: all
+INSTALL_VMM := $(if $(filter aarch64,$(HOST_ARCH)),$(NATIVE_DIR)/vmm,$(CROSS_DIR)/vmm)
+install:
+	@test -x $(INSTALL_VMM) || { echo "make install: $(INSTALL_VMM) is not built; run make first (not as root)" >&2; exit 1; }
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(if $(filter aarch64,$(HOST_ARCH)),$(NATIVE_DIR)/vmm,$(CROSS_DIR)/vmm) $(DESTDIR)$(PREFIX)/bin/vmm
+	install -m 0755 $(INSTALL_VMM) $(DESTDIR)$(PREFIX)/bin/vmm
 	install -m 0644 man/vmm.1 $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/vmm $(DESTDIR)$(PREFIX)/share/man/man1/vmm.1
 
 clean:
 	rm -rf build

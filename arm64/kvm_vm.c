@@ -43,8 +43,8 @@ int arm64_kvm_open(struct arm64_host *h, const char *path)
 			log_error("%s: No such file or directory (is KVM enabled in the host "
 				  "kernel, and the host started at EL2?)", path);
 		else if (errno == EACCES || errno == EPERM)
-			log_error("%s: Permission denied (add yourself to the group that owns "
-				  "it, usually kvm, and log in again)", path);
+			log_error("%s: Permission denied: add yourself to group kvm (usermod -aG "
+				  "kvm $USER) and log in again", path);
 		else
 			log_errno("%s", path);
 		return VMM_ERR_HOST;

@@ -58,20 +58,50 @@ static int disk_opts_bad(const char *spec, const char *cause, const char *what)
 	return VMM_ERR_USAGE;
 }
 
+/*
+ * The items of --disk, as --network's (devices/net_opts.c): each at most
+ * once; flags take no value, the others need one.
+ */
+static const struct {
+	const char *name;
+	bool flag;
+} disk_opt_names[] = {
+	{ "ro", true }, { "direct", true }, { "io", false }, { "serial", false }, { "queues", false },
+};
+
 /* One ",key[=value]" item of the option string; item is NUL-terminated. */
-static int disk_opts_item(const char *spec, char *item, struct disk_opts *o)
+static int disk_opts_item(const char *spec, char *item, struct disk_opts *o, unsigned int *seen)
 {
 	char *val = strchr(item, '=');
-	char *end;
 	unsigned long n;
+	unsigned int i;
 
 	if (val)
 		*val++ = '\0';
-	if (!strcmp(item, "ro") && !val) {
+	for (i = 0; i < sizeof(disk_opt_names) / sizeof(disk_opt_names[0]); i++)
+		if (!strcmp(item, disk_opt_names[i].name))
+			break;
+	if (i == sizeof(disk_opt_names) / sizeof(disk_opt_names[0])) {
+		if (val)
+			val[-1] = '=';
+		return disk_opts_bad(spec, "unknown option", item);
+	}
+	if (*seen & (1u << i))
+		return disk_opts_bad(spec, "duplicate option", item);
+	*seen |= 1u << i;
+	if (disk_opt_names[i].flag && val) {
+		log_error("--disk %s: option '%s' takes no value", spec, item);
+		return VMM_ERR_USAGE;
+	}
+	if (!disk_opt_names[i].flag && !val) {
+		log_error("--disk %s: option '%s' needs a value (%s=...)", spec, item, item);
+		return VMM_ERR_USAGE;
+	}
+	if (!strcmp(item, "ro")) {
 		o->ro = true;
-	} else if (!strcmp(item, "direct") && !val) {
+	} else if (!strcmp(item, "direct")) {
 		o->direct = true;
-	} else if (!strcmp(item, "io") && val) {
+	} else if (!strcmp(item, "io")) {
 		if (!strcmp(val, "io_uring"))
 			o->io = DISK_IO_URING;
 		else if (!strcmp(val, "aio"))
@@ -80,21 +110,20 @@ static int disk_opts_item(const char *spec, char *item, struct disk_opts *o)
 			o->io = DISK_IO_SYNC;
 		else
 			return disk_opts_bad(spec, "io must be io_uring, aio or sync, not", val);
-	} else if (!strcmp(item, "serial") && val) {
+	} else if (!strcmp(item, "serial")) {
 		if (strlen(val) > DISK_SERIAL_LEN)
 			return disk_opts_bad(spec, "serial is longer than 20 bytes", NULL);
 		memset(o->serial, 0, sizeof(o->serial));
 		memcpy(o->serial, val, strlen(val));
-	} else if (!strcmp(item, "queues") && val) {
+	} else if (!strcmp(item, "queues")) {
+		char *end;
+
+		/* Digits only: no sign, no spaces, no 0x (as --network's queues=). */
 		errno = 0;
-		n = strtoul(val, &end, 10);
-		if (errno || end == val || *end || val[0] == '-' || n < 1 || n > DISK_MAX_QUEUES)
+		n = val[0] >= '0' && val[0] <= '9' ? strtoul(val, &end, 10) : 0;
+		if (errno || !n || *end || n > DISK_MAX_QUEUES)
 			return disk_opts_bad(spec, "queues must be 1 to 16, not", val);
 		o->queues = (unsigned int)n;
-	} else {
-		if (val)
-			val[-1] = '=';
-		return disk_opts_bad(spec, "unknown option", item);
 	}
 	return 0;
 }
@@ -103,6 +132,7 @@ int disk_opts_parse(const char *spec, struct disk_opts *out)
 {
 	size_t len = strlen(spec);
 	char *copy, *item, *next;
+	unsigned int seen = 0;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -125,7 +155,7 @@ int disk_opts_parse(const char *spec, struct disk_opts *out)
 		next = strchr(item, ',');
 		if (next)
 			*next++ = '\0';
-		ret = disk_opts_item(spec, item, out);
+		ret = disk_opts_item(spec, item, out, &seen);
 	}
 	free(copy);
 	return ret;
@@ -139,6 +169,23 @@ static int disk_open_fail(const char *path, const char *cause)
 	else
 		log_errno("disk %s", path);
 	return VMM_ERR_INPUT;
+}
+
+int disk_opts_check(const struct disk_opts *o)
+{
+	struct stat st;
+
+	if (stat(o->path, &st) < 0)
+		return disk_open_fail(o->path, NULL);
+	if (S_ISDIR(st.st_mode))
+		return disk_open_fail(o->path, "Is a directory");
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return disk_open_fail(o->path, "not a regular file or block device");
+	if (!o->ro && access(o->path, W_OK) < 0 && (errno == EACCES || errno == EROFS))
+		return disk_open_fail(o->path, errno == EACCES ?
+			"Permission denied (EACCES; add ,ro to use it read-only)" :
+			"Read-only file system (EROFS; add ,ro to use it read-only)");
+	return 0;
 }
 
 /*

@@ -54,20 +54,35 @@ struct vm_config {
 
 /*
  * config_parse_run - parse the arguments of `vmm run` (argv[0] is "run") into
- * cfg, with defaults for whatever is not given. On a bad option or value it
- * prints one line naming the option and the cause and returns VMM_ERR_USAGE
- * (VMM_ERR_HOST for --cpus above KVM's own limit of CONFIG_MAX_CPUS);
- * returns 0 on success, or -1 when --help was printed (exit 0). May be
- * called more than once (getopt is reset).
+ * cfg, with defaults for whatever is not given. Long options must be spelled
+ * out (vmm/opts.h); one word that is no option is the kernel, as with
+ * `lkvm run`, unless --kernel names it. On a bad option or value it prints
+ * one line naming the option and the cause and returns VMM_ERR_USAGE
+ * (VMM_ERR_HOST for --cpus above KVM's own limit of CONFIG_MAX_CPUS); so
+ * are values that no arm64 host can take: --ipa-bits outside 32..52, --mem
+ * beyond a 52-bit IPA space, --ipa-bits too small for --mem. Returns 0 on
+ * success, or -1 when --help was printed (exit 0). May be called more than
+ * once (getopt is reset).
  */
 int config_parse_run(struct vm_config *cfg, int argc, char **argv);
 
 /*
  * config_parse_size - parse a memory size: a number of MiB, or a number with
- * a K, M, G or T suffix (powers of 1024, optional trailing "iB"/"B"). Returns
+ * a K, M, G or T suffix (powers of 1024, optional trailing "iB"/"B"; letters
+ * in any case). Returns
  * 0 and sets *out, or -1 for junk, zero, or overflow.
  */
 int config_parse_size(const char *s, uint64_t *out);
+
+/*
+ * config_check_mem_host - can a host with host_bytes of RAM and swap, whose
+ * vm.overcommit_memory is overcommit, allocate mem bytes of guest RAM? The
+ * kernel refuses a private mapping larger than RAM and swap in modes 0 and
+ * 2, so that is told before /dev/kvm is opened. Returns 0 (also when
+ * host_bytes is 0: unknown), or VMM_ERR_HOST after printing one line naming
+ * --mem and the host's size.
+ */
+int config_check_mem_host(uint64_t mem, uint64_t host_bytes, int overcommit);
 
 /* config_format_size - "256M", "1G", "1536K" ...: the shortest exact form. */
 const char *config_format_size(uint64_t bytes, char *buf, unsigned int len);

@@ -49,10 +49,22 @@ struct disk_opts {
  * disk_opts_parse - parse "PATH[,ro][,direct][,io=io_uring|aio|sync]
  * [,serial=ID][,queues=N]" into *out (fully overwritten). Returns 0, or
  * VMM_ERR_USAGE after printing one line "vmm: --disk SPEC: <cause>" for an
- * empty or too long path, an unknown option, or a bad value (serial longer
- * than 20 bytes, queues outside 1..16). Thread-safe; touches no files.
+ * empty or too long path, an unknown or repeated option ("duplicate option
+ * 'ro'"), a value given to ro or direct ("option 'ro' takes no value"), none
+ * given to io, serial or queues ("option 'io' needs a value (io=...)"), or a
+ * bad value (serial longer than 20 bytes, queues other than the digits of
+ * 1..16). Thread-safe; touches no files.
  */
 int disk_opts_parse(const char *spec, struct disk_opts *out);
+
+/*
+ * disk_opts_check - what disk_open() would refuse that can be told without
+ * opening the image: it is missing, a directory or other non-disk, or not
+ * writable without ro. Called before /dev/kvm is opened, so that a typo in
+ * a path costs no VM. Returns 0, or VMM_ERR_INPUT after printing the line
+ * disk_open() prints ("vmm: disk PATH: <cause>"). Touches nothing.
+ */
+int disk_opts_check(const struct disk_opts *o);
 
 /* disk_io_name - "io_uring", "aio" or "sync". */
 const char *disk_io_name(enum disk_io io);

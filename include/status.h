@@ -29,11 +29,12 @@ enum vmm_status {
 	VMM_GUEST_RESET = 5,    /* guest reset and --reboot exit was given */
 	VMM_GUEST_CRASH = 6,    /* a vCPU stopped in a way vmm cannot continue from */
 	VMM_GUEST_PANIC = 7,    /* the guest kernel reported a panic (pvpanic) */
-	VMM_TIMEOUT = 8,        /* --timeout expired */
+	VMM_TIMEOUT = 8,        /* --timeout expired; `vmm stop` had to kill the guest */
 	VMM_USER_QUIT = 9,      /* the user quit with the console escape (Ctrl-A x) */
-	VMM_KILLED = 10,        /* ended by `vmm kill` (or `vmm stop` past its timeout) */
+	VMM_KILLED = 10,        /* the VM's vmm, ended by `vmm kill` (or that of `vmm stop`) */
 	VMM_NO_VM = 11,         /* a command named a VM that is not running */
-	VMM_BUSY = 12,          /* the VM's console is already attached elsewhere */
+	VMM_BUSY = 12,          /* the VM's console is already attached elsewhere, or the
+				 * VM is still starting (no control socket yet): try again */
 	/* 128 + N: vmm ended because of signal N (SIGINT, SIGTERM, SIGHUP) */
 };
 

@@ -18,48 +18,81 @@
 #include "status.h"
 #include "vmm/client.h"
 #include "vmm/console.h"
+#include "vmm/opts.h"
 #include "vmm/runtime.h"
 
 #define REPLY_MAX 65536
+#define CONNECT_WAIT_MS 1000 /* how long a command waits for a starting VM's socket */
 
-/* Connect to VM name's socket; -VMM_NO_VM (after a message) when it is not running. */
-static int vm_connect(const char *dir, const char *name)
+/*
+ * Connect to VM name's socket. Returns the fd, or -VMM_NO_VM when it is not
+ * running, or -VMM_BUSY while it is starting: its vmm holds the name's lock
+ * but has not bound the socket yet (or is ending and has removed it). That
+ * is waited out for up to wait_ms first. A message says which, unless quiet.
+ */
+static int vm_connect(const char *dir, const char *name, unsigned int wait_ms, bool quiet)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *why = rt_name_valid(name);
+	unsigned int waited = 0;
 	char path[4096];
-	int fd;
+	pid_t pid;
+	int fd, e;
 
 	if (why) {
 		log_error("%s: not a valid VM name (%s)", name, why);
 		return -VMM_ERR_USAGE;
 	}
-	if (rt_probe(dir, name) <= 0 || rt_path(path, sizeof(path), dir, name, "sock") ||
-	    strlen(path) >= sizeof(sa.sun_path)) {
-		log_error("vm %s: not running (see vmm list)", name);
-		return -VMM_NO_VM;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		log_errno("vm %s: %s", name, path);
+	for (;;) {
+		pid = rt_probe(dir, name);
+		if (pid == 0 || rt_path(path, sizeof(path), dir, name, "sock") ||
+		    strlen(path) >= sizeof(sa.sun_path)) {
+			if (!quiet)
+				log_error("vm %s: not running (see vmm list)", name);
+			return -VMM_NO_VM;
+		}
+		strcpy(sa.sun_path, path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		e = errno;
 		if (fd >= 0)
 			close(fd);
-		return -VMM_NO_VM;
+		if (fd >= 0 && e != ENOENT && e != ECONNREFUSED) {
+			if (!quiet) {
+				errno = e;
+				log_errno("vm %s: %s", name, path);
+			}
+			return -VMM_NO_VM;
+		}
+		if (fd < 0 || waited >= wait_ms)
+			break;
+		usleep(50000);
+		waited += 50;
 	}
-	return fd;
+	if (fd < 0) {
+		if (!quiet)
+			log_errno("vm %s: socket", name);
+		return -VMM_ERR_INTERNAL;
+	}
+	if (!quiet) {
+		if (pid > 0)
+			log_error("vm %s: starting (pid %ld), its control socket not ready yet; try "
+				  "again", name, (long)pid);
+		else
+			log_error("vm %s: starting, its control socket not ready yet; try again",
+				  name);
+	}
+	return -VMM_BUSY;
 }
 
-/* Send one command, read the one-line reply into buf. Returns 0 or a status. */
-static int request(const char *dir, const char *name, const char *cmd, char *buf, size_t len,
-		   int *keep_fd)
+/* Send one command on fd, read the one-line reply into buf. Returns 0 or a status. */
+static int exchange(int fd, const char *name, const char *cmd, char *buf, size_t len,
+		    int *keep_fd)
 {
-	int fd = vm_connect(dir, name);
 	size_t got = 0;
 	char line[64];
 
-	if (fd < 0)
-		return -fd;
 	snprintf(line, sizeof(line), "%s\n", cmd);
 	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
 		log_errno("vm %s: sending %s", name, cmd);
@@ -85,6 +118,27 @@ static int request(const char *dir, const char *name, const char *cmd, char *buf
 		return VMM_NO_VM;
 	}
 	return 0;
+}
+
+/* Connect (waiting for a starting VM) and exchange. Returns 0 or a status. */
+static int request(const char *dir, const char *name, const char *cmd, char *buf, size_t len,
+		   int *keep_fd)
+{
+	int fd = vm_connect(dir, name, CONNECT_WAIT_MS, false);
+
+	if (fd < 0)
+		return -fd;
+	return exchange(fd, name, cmd, buf, len, keep_fd);
+}
+
+/* Output that did not reach stdout (a full disk, a closed pipe) is a failure. */
+static int flush_stdout(int status)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		log_errno("standard output");
+		return status ? status : VMM_ERR_INTERNAL;
+	}
+	return status;
 }
 
 /* The "error" of a {"ok": false, ...} reply, or NULL when ok. */
@@ -240,13 +294,85 @@ int client_flatten_json(const char *json, char *out, size_t len)
 
 /* --- the commands ------------------------------------------------------- */
 
-static int one_name(int argc, char **argv, const char *usage, const char **name)
+/* What each command takes, for its --help and its errors. */
+static const struct {
+	const char *cmd, *args, *what;
+} usages[] = {
+	{ "list", "[--json]", "The running VMs: name, state, pid, uptime; --json: a JSON array." },
+	{ "stop", "[--timeout SECONDS] NAME",
+	  "Press the VM's power button; kill it after SECONDS (default 30; status 8)." },
+	{ "kill", "NAME", "End the VM now (its vmm exits with status 10)." },
+	{ "pause", "NAME", "Stop every vCPU of the VM." },
+	{ "resume", "NAME", "Start the vCPUs of a paused VM again." },
+	{ "console", "NAME", "Attach to a --detach'ed VM's console; Ctrl-A x detaches." },
+};
+
+static unsigned int usage_of(const char *cmd)
 {
-	if (argc != 2 || argv[1][0] == '-') {
-		log_error("%s: expected a VM name: vmm %s", argv[0], usage);
+	unsigned int i;
+
+	for (i = 0; i < sizeof(usages) / sizeof(usages[0]) - 1; i++)
+		if (!strcmp(usages[i].cmd, cmd))
+			break;
+	return i;
+}
+
+/*
+ * The arguments of a client command (argv[0] is the command): its options,
+ * anywhere, and a VM name when want_name. Returns 0, -1 after printing the
+ * usage for --help (exit 0), or VMM_ERR_USAGE after one line.
+ */
+static int client_args(int argc, char **argv, bool want_name, const char **name, bool *json,
+		       unsigned long *timeout)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = argv[0];
+	unsigned int u = usage_of(cmd);
+	/* Only the options this command has: stop --timeout, list --json. */
+	const struct option *mine = timeout ? opts : json ? opts + 1 : opts + 2;
+	struct option own[3];
+	int c;
+
+	memset(own, 0, sizeof(own));
+	own[0] = mine[0];
+	if (mine != opts + 2)
+		own[1] = opts[2];
+	optind = 0;
+	opterr = 0;
+	while ((c = opts_next(argc, argv, ":h", own, cmd)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("usage: vmm %s %s\n\n%s\nSee vmm(1).\n", cmd, usages[u].args,
+			       usages[u].what);
+			return -1;
+		case 'j':
+			*json = true;
+			break;
+		case 't':
+			if (opts_uint(optarg, 0, 100000000, timeout)) {
+				log_error("--timeout %s: expected a number of seconds", optarg);
+				return VMM_ERR_USAGE;
+			}
+			break;
+		default:
+			return VMM_ERR_USAGE;
+		}
+	}
+	if (want_name && optind == argc) {
+		log_error("%s: expected a VM name: vmm %s %s", cmd, cmd, usages[u].args);
 		return VMM_ERR_USAGE;
 	}
-	*name = argv[1];
+	if (want_name)
+		*name = argv[optind++];
+	if (optind < argc) {
+		log_error("%s: unexpected argument (see vmm %s --help)", argv[optind], cmd);
+		return VMM_ERR_USAGE;
+	}
 	return 0;
 }
 
@@ -274,15 +400,17 @@ int client_info(const char *name, bool json)
 		free(text);
 	}
 	free(reply);
-	return r;
+	return r ? r : flush_stdout(0);
 }
 
 int client_simple_main(int argc, char **argv)
 {
 	char dir[4096], reply[512], err[256];
 	const char *name, *e;
-	int r = one_name(argc, argv, "kill|pause|resume NAME", &name);
+	int r = client_args(argc, argv, true, &name, NULL, NULL);
 
+	if (r < 0)
+		return 0;
 	if (!r)
 		r = rt_dir(dir, sizeof(dir));
 	if (!r)
@@ -303,36 +431,15 @@ int client_simple_main(int argc, char **argv)
 
 int client_stop_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char dir[4096], reply[512], err[256];
 	const char *name, *e;
-	long timeout = 30;
+	unsigned long timeout = 30;
 	struct timespec t0, t;
-	int c, r;
+	int r;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:", opts, NULL)) != -1) {
-		char *end;
-
-		if (c != 't') {
-			log_error("stop: unknown option (vmm stop [--timeout SECONDS] NAME)");
-			return VMM_ERR_USAGE;
-		}
-		timeout = strtol(optarg, &end, 10);
-		if (*end || timeout < 0 || end == optarg) {
-			log_error("--timeout %s: expected seconds", optarg);
-			return VMM_ERR_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		log_error("stop: expected a VM name: vmm stop [--timeout SECONDS] NAME");
-		return VMM_ERR_USAGE;
-	}
-	name = argv[optind];
+	r = client_args(argc, argv, true, &name, NULL, &timeout);
+	if (r)
+		return r < 0 ? 0 : r;
 	r = rt_dir(dir, sizeof(dir));
 	if (!r)
 		r = request(dir, name, "stop", reply, sizeof(reply), NULL);
@@ -348,11 +455,11 @@ int client_stop_main(int argc, char **argv)
 		if (rt_probe(dir, name) <= 0)
 			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec >= timeout)
+		if ((unsigned long)(t.tv_sec - t0.tv_sec) >= timeout)
 			break;
 		usleep(50000);
 	}
-	log_error("vm %s: did not power off within %ld s; killing it", name, timeout);
+	log_error("vm %s: did not power off within %lu s; killing it", name, timeout);
 	if (request(dir, name, "kill", reply, sizeof(reply), NULL) == 0)
 		while (rt_probe(dir, name) > 0)
 			usleep(20000);
@@ -369,12 +476,27 @@ static void list_one(const char *name, void *arg)
 {
 	struct list_ctx *l = arg;
 	char *reply = malloc(REPLY_MAX), *text;
+	int fd;
 
 	if (!reply)
 		return;
 	/* A name whose vmm died is cleaned by rt_probe() and not listed. */
-	if (rt_probe(l->dir, name) > 0 && request(l->dir, name, "info", reply, REPLY_MAX, NULL) == 0 &&
-	    strstr(reply, "\"ok\": true")) {
+	fd = vm_connect(l->dir, name, 0, true);
+	if (fd == -VMM_BUSY) {
+		/* Its lock is held, its socket not bound yet: listed as starting. */
+		pid_t pid = rt_probe(l->dir, name);
+
+		if (l->json)
+			printf("%s{\"ok\": true, \"name\": \"%s\", \"pid\": %ld, \"state\": "
+			       "\"starting\", \"uptime_s\": null}", l->n ? ",\n  " : "\n  ", name,
+			       (long)(pid > 0 ? pid : 0));
+		else if (pid > 0)
+			printf("%-20s %-8s %-8ld %s\n", name, "starting", (long)pid, "-");
+		else
+			printf("%-20s %-8s %-8s %s\n", name, "starting", "?", "-");
+		l->n++;
+	} else if (fd >= 0 && exchange(fd, name, "info", reply, REPLY_MAX, NULL) == 0 &&
+		   strstr(reply, "\"ok\": true")) {
 		reply[strcspn(reply, "\n")] = '\0';
 		if (l->json) {
 			printf("%s%s", l->n ? ",\n  " : "\n  ", reply);
@@ -399,14 +521,13 @@ static void list_one(const char *name, void *arg)
 
 int client_list_main(int argc, char **argv)
 {
-	struct list_ctx l = { .json = argc == 2 && !strcmp(argv[1], "--json") };
+	struct list_ctx l = { .json = false };
 	char dir[4096];
 	int r;
 
-	if (argc > 2 || (argc == 2 && !l.json)) {
-		log_error("list: unexpected argument (vmm list [--json])");
-		return VMM_ERR_USAGE;
-	}
+	r = client_args(argc, argv, false, NULL, &l.json, NULL);
+	if (r)
+		return r < 0 ? 0 : r;
 	r = rt_dir(dir, sizeof(dir));
 	if (r)
 		return r;
@@ -418,7 +539,7 @@ int client_list_main(int argc, char **argv)
 	rt_list(dir, list_one, &l);
 	if (l.json)
 		printf("%s]\n", l.n ? "\n" : "");
-	return 0;
+	return flush_stdout(0);
 }
 
 int client_console_main(int argc, char **argv)
@@ -427,12 +548,14 @@ int client_console_main(int argc, char **argv)
 	const char *name, *e;
 	bool raw, in_open = true;
 	struct console_esc esc = { 0 };
-	int fd = -1, r = one_name(argc, argv, "console NAME", &name);
+	int fd = -1, r = client_args(argc, argv, true, &name, NULL, NULL);
 	char cmd[64] = "console";
 	struct winsize ws;
 	sigset_t winch;
 	int wfd;
 
+	if (r < 0)
+		return 0;
 	/* Our terminal's size, for a virtio console (hvc0 follows it). */
 	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row)
 		snprintf(cmd, sizeof(cmd), "console %u %u", ws.ws_col, ws.ws_row);

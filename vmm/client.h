@@ -10,7 +10,11 @@
  * (protocol in vmm/ctl.c): vmm list, stop, kill, pause, resume,
  * info NAME, console. Each returns vmm's exit status after printing what
  * the user asked for, or one line saying why not (VMM_NO_VM when no VM of
- * that name runs).
+ * that name runs; VMM_BUSY when it is starting: its lock is held but its
+ * socket is not bound yet, after waiting a second for it; VMM_ERR_INTERNAL
+ * when standard output could not be written). Each takes --help (usage on
+ * stdout, status 0) and its options anywhere on the line, spelled out in
+ * full (vmm/opts.h). `vmm list` shows a starting VM as "starting".
  */
 int client_list_main(int argc, char **argv);
 int client_stop_main(int argc, char **argv);

@@ -7,11 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "log.h"
 #include "status.h"
+#include "arm64/layout.h"
+#include "vmm/opts.h"
 #include "vmm/runtime.h"
+
+/* The largest IPA size of the architecture (FEAT_LPA): no host goes beyond it. */
+#define ARM64_MAX_IPA_BITS 52
 
 enum {
 	OPT_IPA_BITS = 256,
@@ -37,6 +43,7 @@ static const struct option run_options[] = {
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "reboot", required_argument, NULL, OPT_REBOOT },
 	{ "dtb-dump", required_argument, NULL, OPT_DTB_DUMP },
+	{ "dump-dtb", required_argument, NULL, OPT_DTB_DUMP }, /* lkvm's name */
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
@@ -64,27 +71,30 @@ const char *config_irqchip_name(enum irqchip_kind k)
 void config_usage(void)
 {
 	printf("usage: vmm run [--kernel IMAGE] [options]\n"
+	       "       vmm run [options] IMAGE    (as lkvm run: the same as --kernel IMAGE)\n"
 	       "\n"
 	       "  -k, --kernel FILE      arm64 Linux Image, Image.gz or EFI zboot (gzip) to\n"
 	       "                         boot (default: the host's, /boot/vmlinuz-$(uname -r))\n"
 	       "  -i, --initrd FILE      initial ramdisk (default without --disk: vmm's\n"
 	       "                         built-in busybox shell)\n"
 	       "  -p, --params ARGS      kernel command line (console=ttyS0 earlycon added\n"
-	       "                         unless ARGS has console=)\n"
+	       "                         unless ARGS has console=; 2047 bytes in all)\n"
 	       "  -c, --cpus N           vCPUs (default 1)\n"
 	       "  -m, --mem SIZE         guest RAM, MiB or with K/M/G/T suffix (default 256M)\n"
 	       "  -d, --disk PATH[,ro][,direct][,io=io_uring|aio|sync][,serial=ID][,queues=N]\n"
-	       "                         a virtio-blk disk (repeatable: vda, vdb, ...); the first\n"
-	       "                         is the root file system unless --params has root=\n"
+	       "                         a virtio-blk disk (repeatable: vda, vdb, ...); the\n"
+	       "                         first is the root file system unless --params has root=\n"
 	       "  -n, --network tap[,ifname=NAME][,mac=MAC][,vhost=on|off][,queues=N][,fd=N]\n"
 	       "                 [,link=up|down]  a virtio-net NIC on a tap (repeatable);\n"
 	       "                         --network none: no NIC\n"
-	       "      --ipa-bits N       guest physical address size (default: what the\n"
-	       "                         memory map needs, at least 32)\n"
+	       "      --ipa-bits N       guest physical address size, 32 to 52 (default: what\n"
+	       "                         the memory map needs, at least 32)\n"
 	       "      --irqchip KIND     auto, gicv3, gicv3-its or gicv2 (default auto)\n"
 	       "      --reboot WHAT      on guest reset: reboot (default) or exit\n"
-	       "      --dtb-dump FILE    write the generated device tree to FILE\n"
-	       "      --name NAME        the VM's name for vmm list/stop/console (default vm-PID)\n"
+	       "      --dtb-dump FILE    write the generated device tree to FILE (also\n"
+	       "                         --dump-dtb, as lkvm calls it)\n"
+	       "      --name NAME        the VM's name for vmm list/stop/console (default\n"
+	       "                         vm-PID)\n"
 	       "      --detach           run in the background once the guest runs; the\n"
 	       "                         console is then on the VM's socket (vmm console NAME)\n"
 	       "      --console DEVICE   serial (16550, ttyS0; default) or virtio (hvc0, its\n"
@@ -95,7 +105,8 @@ void config_usage(void)
 	       "  -v, --verbose          say more about what vmm does\n"
 	       "  -h, --help             this text\n"
 	       "\n"
-	       "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A. See vmm(1).\n");
+	       "Long options are spelled out in full. Console: Ctrl-A x quits, Ctrl-A Ctrl-A\n"
+	       "sends Ctrl-A. See vmm(1).\n");
 }
 
 int config_parse_size(const char *s, uint64_t *out)
@@ -119,7 +130,7 @@ int config_parse_size(const char *s, uint64_t *out)
 	default:
 		return -1;
 	}
-	if (*end && strcmp(end, "iB") && strcmp(end, "B"))
+	if (*end && strcasecmp(end, "iB") && strcasecmp(end, "B"))
 		return -1;
 	if (v == 0 || v > (UINT64_MAX >> shift))
 		return -1;
@@ -178,6 +189,26 @@ static void config_defaults(struct vm_config *cfg)
 	cfg->reboot = REBOOT_RESTART;
 }
 
+int config_check_mem_host(uint64_t mem, uint64_t host_bytes, int overcommit)
+{
+	char sz[32];
+
+	/* Mode 1 allocates anything; modes 0 and 2 refuse more than RAM and swap. */
+	if (overcommit == 1 || !host_bytes || mem <= host_bytes)
+		return 0;
+	log_error("--mem %s: more than this host's RAM and swap (%.1f GiB), so guest RAM cannot "
+		  "be allocated", config_format_size(mem, sz, sizeof(sz)),
+		  (double)host_bytes / (1 << 30));
+	return VMM_ERR_HOST;
+}
+
+/* An empty file name: a malformed value, like any other (status 2). */
+static int empty_name(const char *what)
+{
+	log_error("%s: empty file name", what);
+	return VMM_ERR_USAGE;
+}
+
 /* One --network: a NIC to add, or none (which no NIC may accompany). */
 static int parse_network(struct vm_config *cfg, const char *spec, bool *none)
 {
@@ -203,19 +234,24 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	static const char *const reboot_names[] = { "reboot", "exit" };
 	bool net_none = false;
-	const char *why;
+	const char *why, *optarg_mem = NULL;
+	char sz[32];
 	int c, v, r;
 	long n;
 
 	config_defaults(cfg);
 	optind = 0; /* 0, not 1: a full reset of getopt's state in glibc and musl */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:i:p:c:m:d:n:vh", run_options, NULL)) != -1) {
+	while ((c = opts_next(argc, argv, ":k:i:p:c:m:d:n:vh", run_options, "run")) != -1) {
 		switch (c) {
 		case 'k':
+			if (!*optarg)
+				return empty_name("--kernel");
 			cfg->kernel = optarg;
 			break;
 		case 'i':
+			if (!*optarg)
+				return empty_name("--initrd");
 			cfg->initrd = optarg;
 			break;
 		case 'p':
@@ -235,6 +271,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			cfg->cpus = (unsigned int)n;
 			break;
 		case 'm':
+			optarg_mem = optarg;
 			if (config_parse_size(optarg, &cfg->mem)) {
 				log_error("--mem %s: expected a size above zero in MiB or with a "
 					  "K, M, G or T suffix", optarg);
@@ -251,9 +288,12 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			cfg->ndisks++;
 			break;
 		case OPT_IPA_BITS:
-			n = parse_uint(optarg, 0, 64);
+			/* The architecture's range: no host allows less or more. */
+			n = parse_uint(optarg, LAYOUT_MIN_IPA_BITS, ARM64_MAX_IPA_BITS);
 			if (n < 0) {
-				log_error("--ipa-bits %s: expected a number of bits", optarg);
+				log_error("--ipa-bits %s: expected a number of bits from %d to %d (leave "
+					  "it out for what --mem needs)", optarg, LAYOUT_MIN_IPA_BITS,
+					  ARM64_MAX_IPA_BITS);
 				return VMM_ERR_USAGE;
 			}
 			cfg->ipa_bits = (unsigned int)n;
@@ -275,6 +315,8 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			cfg->reboot = (enum reboot_policy)v;
 			break;
 		case OPT_DTB_DUMP:
+			if (!*optarg)
+				return empty_name("--dtb-dump");
 			cfg->dtb_dump = optarg;
 			break;
 		case OPT_NAME:
@@ -289,10 +331,8 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			cfg->detach = true;
 			break;
 		case OPT_CONSOLE_LOG:
-			if (!*optarg) {
-				log_error("--console-log: empty file name");
-				return VMM_ERR_USAGE;
-			}
+			if (!*optarg)
+				return empty_name("--console-log");
 			cfg->console_log = optarg;
 			break;
 		case OPT_CONSOLE:
@@ -324,26 +364,35 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		case 'h':
 			config_usage();
 			return -1;
-		case ':':
-			log_error("%s: missing value (see vmm run --help)", argv[optind - 1]);
-			return VMM_ERR_USAGE;
-		default:
-			if (!strncmp(argv[optind - 1], "--", 2) && strchr(argv[optind - 1], '='))
-				/* glibc reports "--verbose=2" as optopt 'v': name what was typed */
-				log_error("%.*s: takes no value (see vmm run --help)",
-					  (int)(strchr(argv[optind - 1], '=') - argv[optind - 1]),
-					  argv[optind - 1]);
-			else if (optopt)
-				log_error("-%c: unknown option (see vmm run --help)", optopt);
-			else
-				log_error("%s: unknown option (see vmm run --help)", argv[optind - 1]);
+		default: /* opts_next printed what is wrong */
 			return VMM_ERR_USAGE;
 		}
+	}
+	/* `lkvm run [kernel]`: one word left over is the kernel, unless --kernel named it. */
+	if (optind < argc && !cfg->kernel) {
+		if (!*argv[optind])
+			return empty_name("kernel");
+		cfg->kernel = argv[optind++];
 	}
 	if (optind < argc) {
 		log_error("%s: unexpected argument (see vmm run --help)", argv[optind]);
 		return VMM_ERR_USAGE;
 	}
 	/* No --kernel: the host's own, found by phase_files (vmm/host_kernel.h). */
+
+	/* What no host can do is refused here, before /dev/kvm is opened. */
+	if (cfg->mem > (1ULL << ARM64_MAX_IPA_BITS) - LAYOUT_RAM_BASE) {
+		log_error("--mem %s: more than any arm64 guest can address (at most %s with the "
+			  "largest, %d-bit, IPA size)", optarg_mem ? optarg_mem : "?",
+			  config_format_size((1ULL << ARM64_MAX_IPA_BITS) - LAYOUT_RAM_BASE, sz,
+					     sizeof(sz)), ARM64_MAX_IPA_BITS);
+		return VMM_ERR_USAGE;
+	}
+	if (cfg->ipa_bits && cfg->ipa_bits < layout_ipa_bits(LAYOUT_RAM_BASE + cfg->mem)) {
+		log_error("--ipa-bits %u: too small for --mem %s, the memory map needs %u bits",
+			  cfg->ipa_bits, config_format_size(cfg->mem, sz, sizeof(sz)),
+			  layout_ipa_bits(LAYOUT_RAM_BASE + cfg->mem));
+		return VMM_ERR_USAGE;
+	}
 	return 0;
 }

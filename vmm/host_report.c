@@ -13,6 +13,7 @@
 #include "status.h"
 #include "vmm/host_report.h"
 #include "vmm/json.h"
+#include "vmm/opts.h"
 
 #define KVM_API_WANT 12 /* KVM_API_VERSION: stable since Linux 2.6.22 */
 
@@ -21,9 +22,11 @@
 static void info_usage(void)
 {
 	printf("usage: vmm info [--json]\n"
+	       "       vmm info NAME [--json]\n"
 	       "\n"
 	       "What this host offers vmm: KVM and its mode, limits, interrupt\n"
 	       "controllers, CPU features; what would fail and which option it affects.\n"
+	       "With NAME, a running VM's configuration, state, uptime and counters.\n"
 	       "\n"
 	       "      --json     one JSON object instead of \"key: value\" lines\n"
 	       "  -h, --help     this text\n"
@@ -44,23 +47,6 @@ static void check_usage(void)
 	       "See vmm(1).\n");
 }
 
-/* The getopt error cases, as `vmm run` words them. */
-static int bad_option(const char *cmd, int argc, char **argv, int c)
-{
-	const char *arg = optind - 1 < argc ? argv[optind - 1] : "?";
-
-	if (c == ':')
-		log_error("%s: missing value (see vmm %s --help)", arg, cmd);
-	else if (!strncmp(arg, "--", 2) && strchr(arg, '='))
-		log_error("%.*s: takes no value (see vmm %s --help)",
-			  (int)(strchr(arg, '=') - arg), arg, cmd);
-	else if (optopt)
-		log_error("-%c: unknown option (see vmm %s --help)", optopt, cmd);
-	else
-		log_error("%s: unknown option (see vmm %s --help)", arg, cmd);
-	return VMM_ERR_USAGE;
-}
-
 int info_parse_args(struct info_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -73,7 +59,7 @@ int info_parse_args(struct info_args *a, int argc, char **argv)
 	memset(a, 0, sizeof(*a));
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = opts_next(argc, argv, ":h", opts, "info")) != -1) {
 		switch (c) {
 		case 'j':
 			a->json = true;
@@ -82,7 +68,7 @@ int info_parse_args(struct info_args *a, int argc, char **argv)
 			info_usage();
 			return -1;
 		default:
-			return bad_option("info", argc, argv, c);
+			return VMM_ERR_USAGE; /* opts_next said why */
 		}
 	}
 	if (optind < argc)
@@ -106,7 +92,7 @@ int check_parse_args(bool *quiet, int argc, char **argv)
 	*quiet = false;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+	while ((c = opts_next(argc, argv, ":qh", opts, "check")) != -1) {
 		switch (c) {
 		case 'q':
 			*quiet = true;
@@ -115,7 +101,7 @@ int check_parse_args(bool *quiet, int argc, char **argv)
 			check_usage();
 			return -1;
 		default:
-			return bad_option("check", argc, argv, c);
+			return VMM_ERR_USAGE; /* opts_next said why */
 		}
 	}
 	if (optind < argc) {
@@ -486,7 +472,8 @@ static void juint(struct json *j, const char *key, bool known, unsigned long lon
 
 int host_report_json(FILE *f, const struct host_probe *p)
 {
-	bool kvm = p->kvm_open, vm = kvm && p->vm_ok;
+	/* Capabilities are only asked of a /dev/kvm with the right API: else unknown. */
+	bool kvm = p->kvm_open && p->api_version == KVM_API_WANT, vm = kvm && p->vm_ok;
 	struct host_problems probs;
 	char buf[320], t[120];
 	unsigned int i, vq;
@@ -516,7 +503,7 @@ int host_report_json(FILE *f, const struct host_probe *p)
 		json_null(&j, "cpus_started_at_el2");
 
 	json_string(&j, "kvm_path", p->kvm_path);
-	if (!kvm) {
+	if (!p->kvm_open) {
 		snprintf(buf, sizeof(buf), "unavailable: %s", strerror(p->kvm_errno));
 		json_string(&j, "kvm", buf);
 	} else if (p->api_version != KVM_API_WANT) {
@@ -529,7 +516,7 @@ int host_report_json(FILE *f, const struct host_probe *p)
 	} else {
 		json_string(&j, "kvm", "ok");
 	}
-	if (kvm)
+	if (p->kvm_open)
 		json_int(&j, "api_version", p->api_version);
 	else
 		json_null(&j, "api_version");

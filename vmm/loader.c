@@ -280,8 +280,18 @@ char *loader_bootargs(const char *params, bool root_disk, const char *console_de
 	while (n > 0 && s[n - 1] == ' ')
 		s[--n] = '\0';
 	if (n >= ARM64_COMMAND_LINE_SIZE) {
-		log_error("--params: kernel command line of %d bytes, arm64 Linux takes at most %d",
-			  n, ARM64_COMMAND_LINE_SIZE - 1);
+		/* The limit is the kernel's, on the whole line: name both parts. */
+		int added = (int)(strlen(console) + strlen(root));
+
+		if (added)
+			log_error("--params: %zu bytes, and with the %d that vmm puts in front "
+				  "('%s%s') the kernel command line has %d; arm64 Linux takes at "
+				  "most %d (so --params at most %d here)", params ? strlen(params) : 0,
+				  added, console, root, n, ARM64_COMMAND_LINE_SIZE - 1,
+				  ARM64_COMMAND_LINE_SIZE - 1 - added);
+		else
+			log_error("--params: %d bytes; arm64 Linux takes a kernel command line of "
+				  "at most %d", n, ARM64_COMMAND_LINE_SIZE - 1);
 		free(s);
 		return NULL;
 	}

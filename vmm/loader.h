@@ -63,8 +63,9 @@ int loader_load(const struct boot_files *f, const struct guest_mem *gm,
  * earlycon" in front (DEV: console_dev, "ttyS0" or "hvc0") unless params
  * already choose a console=, and with
  * root_disk (the guest has a disk) "root=/dev/vda rw" unless params choose
- * a root=. Returns a malloc'd string, or NULL after printing why (too long
- * for arm64's 2048 bytes: VMM_ERR_USAGE is the caller's status).
+ * a root=. Returns a malloc'd string, or NULL after printing why (the whole
+ * line, what vmm adds included, longer than the 2047 bytes arm64 Linux
+ * takes; the message names both parts: VMM_ERR_USAGE is the caller's status).
  */
 char *loader_bootargs(const char *params, bool root_disk, const char *console_dev);
 

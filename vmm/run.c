@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "arm64/dt.h"
@@ -133,12 +134,36 @@ static int phase_files(struct vm *vm)
 	const char *kernel = cfg->kernel;
 	long page = sysconf(_SC_PAGESIZE);
 	char sz[32];
+	unsigned int i;
 	int r;
 
 	vm->bootargs = loader_bootargs(cfg->params, cfg->ndisks > 0,
 				       cfg->console_virtio ? "hvc0" : "ttyS0");
 	if (!vm->bootargs)
 		return VMM_ERR_USAGE;
+	/* A missing image or a directory is told before /dev/kvm is opened. */
+	for (i = 0; i < cfg->ndisks; i++) {
+		r = disk_opts_check(&cfg->disks[i]);
+		if (r)
+			return r;
+	}
+	/* So is RAM this host could never allocate. */
+	{
+		struct sysinfo si;
+		FILE *f = fopen("/proc/sys/vm/overcommit_memory", "re");
+		int mode = 0;
+
+		if (f && fscanf(f, "%d", &mode) != 1)
+			mode = 0;
+		if (f)
+			fclose(f);
+		if (sysinfo(&si) == 0) {
+			r = config_check_mem_host(cfg->mem, ((uint64_t)si.totalram +
+					si.totalswap) * si.mem_unit, mode);
+			if (r)
+				return r;
+		}
+	}
 	if (cfg->mem % (uint64_t)page) {
 		log_error("--mem %s: not a multiple of the host page size (%ld KiB)",
 			  config_format_size(cfg->mem, sz, sizeof(sz)), page >> 10);
@@ -345,8 +370,7 @@ static int console_outputs(struct vm *vm)
 			log_errno("--console-pty: a new pty");
 			return VMM_ERR_HOST;
 		}
-		/* Always printed: it is what the user connects to. */
-		fprintf(stderr, "vmm: console on %s\n", vm->pty.path);
+		/* Its path is printed once the guest runs (vmm_run). */
 		/* Nobody has it open yet: the main loop connects it (console_pty_check). */
 		console_router_set_pty(&vm->console, vm->pty.master);
 		return 0;
@@ -437,6 +461,14 @@ int vmm_run(const struct vm_config *cfg)
 		deadline = mono_now() + cfg->timeout;
 	for (;;) {
 		r = vcpu_start_all(&vm);
+		/*
+		 * Always printed, once the guest runs (never for a VM that failed to
+		 * start), before --detach returns: it is what the user connects to.
+		 */
+		if (!r && cfg->console_pty && !vm.reboots) {
+			fprintf(stderr, "vmm: console on %s\n", vm.pty.path);
+			fflush(stderr);
+		}
 		detach_done(&vm, ready_fd, r);
 		ready_fd = -1;
 		if (r)

@@ -24,15 +24,15 @@ case_bad_mem_0() { badk bad-mem-0 2 'mem' --mem 0; }
 
 case_bad_mem_huge() { badk bad-mem-huge 4 'mem|ram|64' --mem 64G; }
 
-case_bad_mem_ipa() { badk bad-mem-ipa 4 'ipa|mem|ram' --ipa-bits 32 --mem 3G; }
+case_bad_mem_ipa() { badk bad-mem-ipa 2 'ipa|mem|ram' --ipa-bits 32 --mem 3G; }
 
 case_bad_cpus_0() { badk bad-cpus-0 2 'cpu' --cpus 0; }
 
 case_bad_cpus_many() { badk bad-cpus-many 4 'cpu' --cpus 100000; }
 
-case_bad_ipa_small() { badk bad-ipa-small 4 'ipa' --ipa-bits 20; }
+case_bad_ipa_small() { badk bad-ipa-small 2 'ipa' --ipa-bits 20; }
 
-case_bad_ipa_large() { badk bad-ipa-large 4 'ipa' --ipa-bits 60; }
+case_bad_ipa_large() { badk bad-ipa-large 2 'ipa' --ipa-bits 60; }
 
 # The emulated host's GICv3 has no GICv2 compatibility interface.
 case_bad_gicv2() { badk bad-gicv2 4 'gic ?v2' --irqchip gicv2; }

@@ -5,8 +5,8 @@
 # On an arm64 host with /dev/kvm, vmm runs right here. Elsewhere (x86-64),
 # vmm runs inside an emulated arm64 host under QEMU, as in the test rig; the
 # terminal is then QEMU's, whose escape is moved to Ctrl-] so that vmm's own
-# Ctrl-A works. Type `exit` in the guest's shell (it syncs the disk and
-# powers off), or Ctrl-A x, to end. The image is a temporary copy.
+# Ctrl-A works. Type `poweroff` (or `exit`) in the guest's shell - it syncs
+# the disk and powers off - or Ctrl-A x, to end. The image is a temporary copy.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${VMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmm}

@@ -195,10 +195,10 @@ static void test_ipa_bits_values(void **state)
 	struct vm_config cfg;
 
 	(void)state;
-	parse_ok(&cfg, ARGS("--kernel", "K", "--ipa-bits", "0"));
-	assert_int_equal(cfg.ipa_bits, 0);
-	parse_ok(&cfg, ARGS("--kernel", "K", "--ipa-bits", "64"));
-	assert_int_equal(cfg.ipa_bits, 64);
+	parse_ok(&cfg, ARGS("--kernel", "K", "--ipa-bits", "32"));
+	assert_int_equal(cfg.ipa_bits, 32);
+	parse_ok(&cfg, ARGS("--kernel", "K", "--ipa-bits", "52"));
+	assert_int_equal(cfg.ipa_bits, 52);
 	parse_fail(ARGS("--kernel", "K", "--ipa-bits", "65"), VMM_ERR_USAGE, "--ipa-bits 65: ");
 	parse_fail(ARGS("--kernel", "K", "--ipa-bits", "-1"), VMM_ERR_USAGE, "--ipa-bits -1: ");
 	parse_fail(ARGS("--kernel", "K", "--ipa-bits", "40x"), VMM_ERR_USAGE, "--ipa-bits 40x: ");
@@ -224,6 +224,13 @@ static void test_mem_sizes(void **state)
 		{ "512k", 512ULL << 10 },
 		{ "2T", 2ULL << 40 },
 		{ "16777215T", ((1ULL << 24) - 1) << 40 },
+		/* The B/iB tail is as case-blind as the unit letter (issue #15). */
+		{ "1gb", GiB },
+		{ "1gB", GiB },
+		{ "1Gb", GiB },
+		{ "1gib", GiB },
+		{ "1GIB", GiB },
+		{ "512kb", 512ULL << 10 },
 	};
 	struct vm_config cfg;
 	unsigned int i;
@@ -234,6 +241,9 @@ static void test_mem_sizes(void **state)
 
 		assert_int_equal(config_parse_size(t[i].s, &v), 0);
 		assert_int_equal(v, t[i].bytes);
+		/* vmm run takes what a 52-bit IPA space can hold above 2 GiB. */
+		if (t[i].bytes > (1ULL << 52) - (2ULL << 30))
+			continue;
 		parse_ok(&cfg, ARGS("--kernel", "K", "--mem", t[i].s));
 		assert_int_equal(cfg.mem, t[i].bytes);
 	}
@@ -481,6 +491,174 @@ static void test_help(void **state)
 	assert_non_null(strstr(out.text, "usage: vmm run"));
 }
 
+/* --- issue #15 ----------------------------------------------------------- */
+
+/* Abbreviations are refused, naming the option meant when there is one. */
+static void test_no_abbreviations(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	assert_int_equal(parse_capture(&cfg, ARGS("--kern", "K"), &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--kern: unknown option (did you mean --kernel?)");
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--cpu", "2"), &cap),
+			 VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--cpu: unknown option (did you mean --cpus?)");
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel=K", "--verb"), &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--verb: unknown option (did you mean --verbose?)");
+	/* With its value attached, and with the value missing. */
+	assert_int_equal(parse_capture(&cfg, ARGS("--kern=K"), &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--kern: unknown option (did you mean --kernel?)");
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--ti"), &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--ti: unknown option (did you mean --timeout?)");
+	/* A value that looks like an abbreviation is a value. */
+	parse_ok(&cfg, ARGS("--kernel", "K", "--params", "--kern"));
+	assert_string_equal(cfg.params, "--kern");
+	parse_ok(&cfg, ARGS("--kernel", "K", "-p", "--kern"));
+	assert_string_equal(cfg.params, "--kern");
+}
+
+/* A prefix of several options is unknown too, and names them all. */
+static void test_ambiguous_prefix(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--con", "x"), &cap),
+			 VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--con: unknown option (did you mean --console-log, "
+				       "--console or --console-pty?)");
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--d=x"), &cap),
+			 VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--d: unknown option (did you mean --disk, --dtb-dump, "
+				       "--dump-dtb or --detach?)");
+}
+
+/* An unknown --x=y is unknown; only a real flag given a value "takes no value". */
+static void test_unknown_with_value(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--frob=1"), &cap),
+			 VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--frob: unknown option (see vmm run --help)");
+	assert_int_equal(parse_capture(&cfg, ARGS("--kernel", "K", "--detach=yes"), &cap),
+			 VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--detach=yes: --detach takes no value (see vmm run --help)");
+}
+
+/* lkvm's spellings: the kernel as a word of its own, --dump-dtb. */
+static void test_lkvm_spellings(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	parse_ok(&cfg, ARGS("Image"));
+	assert_string_equal(cfg.kernel, "Image");
+	parse_ok(&cfg, ARGS("-c", "2", "Image", "-m", "512M"));
+	assert_string_equal(cfg.kernel, "Image");
+	assert_int_equal(cfg.cpus, 2);
+	assert_int_equal(cfg.mem, 512 * MiB);
+	parse_ok(&cfg, ARGS("Image", "--dump-dtb", "out.dtb"));
+	assert_string_equal(cfg.dtb_dump, "out.dtb");
+	parse_ok(&cfg, ARGS("Image", "--dtb-dump", "b.dtb"));
+	assert_string_equal(cfg.dtb_dump, "b.dtb");
+	/* Two kernels, or a word beside --kernel, are refused. */
+	assert_int_equal(parse_capture(&cfg, ARGS("A", "B"), &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "B: unexpected argument (see vmm run --help)");
+	parse_fail(ARGS("A", "--kernel", "K"), VMM_ERR_USAGE, "A: unexpected argument");
+	parse_fail(ARGS(""), VMM_ERR_USAGE, "kernel: empty file name");
+}
+
+/* An empty file name is a bad value (2) for every option that takes a file. */
+static void test_empty_file_names(void **state)
+{
+	(void)state;
+	parse_fail(ARGS("--kernel", ""), VMM_ERR_USAGE, "--kernel: empty file name");
+	parse_fail(ARGS("-k", ""), VMM_ERR_USAGE, "--kernel: empty file name");
+	parse_fail(ARGS("-k", "K", "--initrd", ""), VMM_ERR_USAGE, "--initrd: empty file name");
+	parse_fail(ARGS("-k", "K", "--console-log", ""), VMM_ERR_USAGE,
+		   "--console-log: empty file name");
+	parse_fail(ARGS("-k", "K", "--dtb-dump", ""), VMM_ERR_USAGE, "--dtb-dump: empty file name");
+	parse_fail(ARGS("-k", "K", "--disk", ""), VMM_ERR_USAGE, "--disk : no image path");
+}
+
+/* What no host can do is refused while parsing (2), before /dev/kvm. */
+static void test_host_independent_limits(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture cap;
+
+	(void)state;
+	parse_fail(ARGS("-k", "K", "--ipa-bits", "0"), VMM_ERR_USAGE,
+		   "--ipa-bits 0: expected a number of bits from 32 to 52 (leave it out");
+	parse_fail(ARGS("-k", "K", "--ipa-bits", "1"), VMM_ERR_USAGE, "--ipa-bits 1: ");
+	parse_fail(ARGS("-k", "K", "--ipa-bits", "31"), VMM_ERR_USAGE, "--ipa-bits 31: ");
+	parse_fail(ARGS("-k", "K", "--ipa-bits", "53"), VMM_ERR_USAGE, "--ipa-bits 53: ");
+	parse_fail(ARGS("-k", "K", "--ipa-bits", " 40"), VMM_ERR_USAGE, "--ipa-bits  40: ");
+	/* Too small for the memory: the map needs 33 bits for 3 GiB above 2 GiB. */
+	assert_int_equal(parse_capture(&cfg, ARGS("-k", "K", "--ipa-bits", "32", "-m", "3G"),
+				       &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--ipa-bits 32: too small for --mem 3G, the memory map "
+				       "needs 33 bits");
+	parse_ok(&cfg, ARGS("-k", "K", "--ipa-bits", "33", "-m", "3G"));
+	parse_ok(&cfg, ARGS("-k", "K", "--ipa-bits", "32", "-m", "2G"));
+	/* RAM above 2 GiB that no arm64 IPA size reaches. */
+	assert_int_equal(parse_capture(&cfg, ARGS("-k", "K", "-m", "4096T"), &cap), VMM_ERR_USAGE);
+	unit_assert_one_line(cap.text, "--mem 4096T: more than any arm64 guest can address (at "
+				       "most 4194302G with the largest, 52-bit, IPA size)");
+	parse_ok(&cfg, ARGS("-k", "K", "-m", "4194302G"));
+	parse_fail(ARGS("-k", "K", "-m", "4194303G"), VMM_ERR_USAGE, "--mem 4194303G: more than");
+}
+
+/* RAM the host could never allocate is refused before /dev/kvm (status 4). */
+static void test_mem_host(void **state)
+{
+	struct unit_capture cap;
+
+	(void)state;
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(config_check_mem_host(100ULL << 40, 3ULL << 30, 0), VMM_ERR_HOST);
+	unit_capture_end(&cap);
+	unit_assert_one_line(cap.text, "--mem 100T: more than this host's RAM and swap (3.0 GiB), "
+				       "so guest RAM cannot be allocated");
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(config_check_mem_host(4 * GiB, 3 * GiB, 2), VMM_ERR_HOST);
+	/* What fits, an unknown host size, and overcommit mode 1 pass silently. */
+	assert_int_equal(config_check_mem_host(3 * GiB, 3 * GiB, 0), 0);
+	assert_int_equal(config_check_mem_host(100ULL << 40, 0, 0), 0);
+	assert_int_equal(config_check_mem_host(100ULL << 40, 3 * GiB, 1), 0);
+	unit_capture_end(&cap);
+	unit_assert_one_line_prefix(cap.text, "--mem 4G: more than this host's RAM and swap");
+}
+
+/* Every line of vmm run --help fits 80 columns. */
+static void test_help_width(void **state)
+{
+	struct vm_config cfg;
+	struct unit_capture out;
+	const char *line;
+
+	(void)state;
+	unit_capture_begin(&out, 1);
+	assert_int_equal(parse_argv(&cfg, ARGS("--help")), -1);
+	unit_capture_end(&out);
+	for (line = out.text; *line; line += strcspn(line, "\n") + 1) {
+		if (strcspn(line, "\n") > 80)
+			fail_msg("%zu columns: %.*s", strcspn(line, "\n"),
+				 (int)strcspn(line, "\n"), line);
+		if (!line[strcspn(line, "\n")])
+			break;
+	}
+	assert_non_null(strstr(out.text, "--dump-dtb"));
+	assert_non_null(strstr(out.text, "vmm run [options] IMAGE"));
+}
+
 /* The last occurrence of an option wins (as with kvmtool's scripts). */
 static void test_last_wins(void **state)
 {
@@ -544,6 +722,14 @@ int main(void)
 		cmocka_unit_test(test_no_kernel),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_last_wins),
+		cmocka_unit_test(test_no_abbreviations),
+		cmocka_unit_test(test_ambiguous_prefix),
+		cmocka_unit_test(test_unknown_with_value),
+		cmocka_unit_test(test_lkvm_spellings),
+		cmocka_unit_test(test_empty_file_names),
+		cmocka_unit_test(test_host_independent_limits),
+		cmocka_unit_test(test_help_width),
+		cmocka_unit_test(test_mem_host),
 		/* Last: when it fails it may leave getopt's state behind. */
 		cmocka_unit_test(test_reparse_after_failed_group),
 	};

@@ -172,11 +172,46 @@ static void test_info_bad_options(void **state)
 	unit_capture_begin(&cap, 2);
 	assert_int_equal(info_parse_args(&a, 2, a1), VMM_ERR_USAGE);
 	unit_capture_end(&cap);
-	unit_assert_one_line(cap.text, "--json: takes no value (see vmm info --help)");
+	unit_assert_one_line(cap.text, "--json=yes: --json takes no value (see vmm info --help)");
 	unit_capture_begin(&cap, 2);
 	assert_int_equal(info_parse_args(&a, 2, a2), VMM_ERR_USAGE);
 	unit_capture_end(&cap);
 	unit_assert_one_line(cap.text, "-x: unknown option (see vmm info --help)");
+}
+
+/* Issue #15: abbreviations are refused, with the option meant. */
+static void test_info_abbreviation(void **state)
+{
+	char *a0[] = { "info", "--js", NULL };
+	char *a1[] = { "check", "--qu", NULL };
+	struct unit_capture cap;
+	struct info_args a;
+	bool quiet;
+
+	(void)state;
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(info_parse_args(&a, 2, a0), VMM_ERR_USAGE);
+	unit_capture_end(&cap);
+	unit_assert_one_line(cap.text, "--js: unknown option (did you mean --json?)");
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(check_parse_args(&quiet, 2, a1), VMM_ERR_USAGE);
+	unit_capture_end(&cap);
+	unit_assert_one_line(cap.text, "--qu: unknown option (did you mean --quiet?)");
+}
+
+/* Issue #15: vmm info --help names both forms, info and info NAME. */
+static void test_info_usage_names_vm(void **state)
+{
+	char *a0[] = { "info", "--help", NULL };
+	struct unit_capture cap;
+	struct info_args a;
+
+	(void)state;
+	unit_capture_begin(&cap, 1);
+	assert_int_equal(info_parse_args(&a, 2, a0), -1);
+	unit_capture_end(&cap);
+	assert_non_null(strstr(cap.text, "usage: vmm info [--json]\n"));
+	assert_non_null(strstr(cap.text, "vmm info NAME [--json]\n"));
 }
 
 static void test_info_help(void **state)
@@ -594,6 +629,34 @@ static void test_json_no_kvm(void **state)
 	free(out);
 }
 
+/*
+ * Issue #15: a /dev/kvm that opens but speaks another API was never asked
+ * for its capabilities: they are unknown (null), not 0 and false.
+ */
+static void test_json_unusable_kvm(void **state)
+{
+	struct host_probe p;
+	char *out;
+
+	(void)state;
+	healthy(&p);
+	p.api_version = 11;
+	p.max_vcpus = p.nr_vcpus = 0;
+	p.pmu_v3 = p.sve = false;
+	p.vm_ok = false;
+	out = json(&p);
+	assert_has(out, "\n  \"kvm\": \"unusable: API version 11\",\n");
+	assert_has(out, "\n  \"api_version\": 11,\n");
+	assert_has(out, "\n  \"max_vcpus\": null,\n");
+	assert_has(out, "\n  \"recommended_vcpus\": null,\n");
+	assert_has(out, "\n  \"ipa_limit_bits\": null,\n");
+	assert_has(out, "\n  \"pmu_v3\": null,\n");
+	assert_has(out, "\n  \"sve\": null,\n");
+	assert_has(out, "\n  \"gic_v3\": null,\n");
+	assert_has(out, "\n  \"irqfd\": null,\n");
+	free(out);
+}
+
 /* The same keys, in the same order, whatever the host: scripts rely on them. */
 static void keys_of(const char *text, char *keys, size_t len)
 {
@@ -733,6 +796,9 @@ int main(void)
 		cmocka_unit_test(test_info_args),
 		cmocka_unit_test(test_info_name),
 		cmocka_unit_test(test_info_bad_options),
+		cmocka_unit_test(test_info_abbreviation),
+		cmocka_unit_test(test_info_usage_names_vm),
+		cmocka_unit_test(test_json_unusable_kvm),
 		cmocka_unit_test(test_info_help),
 		cmocka_unit_test(test_check_args),
 		cmocka_unit_test(test_problems_none_when_healthy),

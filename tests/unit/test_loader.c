@@ -385,8 +385,10 @@ static void test_bootargs_too_long(void **state)
 	memset(params, 'a', 3000);
 	params[3000] = '\0';
 	bootargs_fail(params, &cap);
-	unit_assert_one_line(cap.text, "--params: kernel command line of 3023 bytes, arm64 Linux "
-				       "takes at most 2047");
+	unit_assert_one_line(cap.text, "--params: 3000 bytes, and with the 23 that vmm puts in "
+				       "front ('console=ttyS0 earlycon ') the kernel command line has "
+				       "3023; arm64 Linux takes at most 2047 (so --params at most 2024 "
+				       "here)");
 }
 
 /* 2047 bytes fit (COMMAND_LINE_SIZE 2048 with its NUL); 2048 do not. */
@@ -407,8 +409,25 @@ static void test_bootargs_limit(void **state)
 	params[n] = 'b';
 	params[n + 1] = '\0';
 	bootargs_fail(params, &cap);
-	unit_assert_one_line(cap.text, "--params: kernel command line of 2048 bytes, arm64 Linux "
-				       "takes at most 2047");
+	unit_assert_one_line(cap.text, "--params: 2025 bytes, and with the 23 that vmm puts in "
+				       "front ('console=ttyS0 earlycon ') the kernel command line has "
+				       "2048; arm64 Linux takes at most 2047 (so --params at most 2024 "
+				       "here)");
+
+	/* A disk adds root=/dev/vda rw too: the message counts it (issue #15). */
+	params[n - 17] = '\0';
+	snprintf(want, sizeof(want), "%sroot=/dev/vda rw %s", dflt, params);
+	assert_int_equal(strlen(want), 2047);
+	assert_bootargs_disk(params, true, want);
+	params[n - 17] = 'b';
+	params[n - 16] = '\0';
+	unit_capture_begin(&cap, 2);
+	assert_null(loader_bootargs(params, true, "ttyS0"));
+	unit_capture_end(&cap);
+	unit_assert_one_line(cap.text, "--params: 2008 bytes, and with the 40 that vmm puts in "
+				       "front ('console=ttyS0 earlycon root=/dev/vda rw ') the kernel "
+				       "command line has 2048; arm64 Linux takes at most 2047 (so "
+				       "--params at most 2007 here)");
 
 	/* With its own console=, params are the whole line. */
 	memcpy(params, "console=x ", 10);
@@ -418,7 +437,8 @@ static void test_bootargs_limit(void **state)
 	params[2047] = 'c';
 	params[2048] = '\0';
 	bootargs_fail(params, &cap);
-	unit_assert_one_line_prefix(cap.text, "--params: kernel command line of 2048 bytes");
+	unit_assert_one_line(cap.text, "--params: 2048 bytes; arm64 Linux takes a kernel command "
+				       "line of at most 2047");
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
