@@ -7,7 +7,8 @@ set -eu
 pkgs="gcc make pkg-config libfdt-dev liburing-dev libaio-dev libcmocka-dev zlib1g-dev
  device-tree-compiler e2fsprogs cpio xz-utils gzip ca-certificates debian-archive-keyring
  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
- flex bison bc libssl-dev libelf-dev linux-source-6.12 busybox-static"
+ flex bison bc libssl-dev libelf-dev linux-source-6.12 busybox-static
+ clang libclang-rt-14-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

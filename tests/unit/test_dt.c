@@ -167,10 +167,12 @@ static uint32_t u32_prop(const char *path, const char *name)
 static uint64_t u64_prop(const char *path, const char *name)
 {
 	int len;
-	const fdt64_t *v = prop(path, name, &len);
+	const void *v = prop(path, name, &len);
+	fdt64_t raw;
 
 	assert_int_equal(len, 8);
-	return fdt64_to_cpu(*v);
+	memcpy(&raw, v, sizeof(raw)); /* properties are only 4-byte aligned */
+	return fdt64_to_cpu(raw);
 }
 
 /* reg = <base size>, two cells each. */
