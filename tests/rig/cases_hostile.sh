@@ -2,11 +2,15 @@
 # with a chain that re-arms itself on every sector read (the device would
 # loop forever with no guest help), or floods every queue with kicks.
 # Whatever it does, vmm must stay live: a guest reset, pause, stop, kill
-# and SIGTERM each complete within HOSTILE_MS, and a paused VM's device
-# threads touch no guest memory. Sourced by run-cases.sh (helpers in
-# lib.sh; tags after "#rig:" are read by run-cases.sh).
+# and SIGTERM each complete, and a paused VM's device threads touch no
+# guest memory. Before bounded batches they never completed at all; the
+# bound here, HOSTILE_MS, is far above what they take (tens to hundreds of
+# ms; each case logs its figures as a "hostile ..." line) so that a busy
+# machine cannot fail a case: the figures are for reading, not asserting.
+# Sourced by run-cases.sh (helpers in lib.sh; tags after "#rig:" are read
+# by run-cases.sh).
 HOSTILE=$P/hostile
-HOSTILE_MS=1000
+HOSTILE_MS=5000
 # The guest kernel keeps to mem=; the rings live in the RAM above it.
 HOSTILE_ARGS="--mem 256M --params"
 HOSTILE_PARAMS="mem=192M quiet"
