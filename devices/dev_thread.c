@@ -52,3 +52,82 @@ void dev_cond_destroy(pthread_mutex_t *lock, pthread_cond_t *cond)
 	pthread_cond_destroy(cond);
 	pthread_mutex_destroy(lock);
 }
+
+int dev_gate_init(struct dev_gate *g)
+{
+	int rc = pthread_mutex_init(&g->lock, NULL);
+
+	if (rc)
+		return rc;
+	rc = pthread_cond_init(&g->cond, NULL);
+	if (rc) {
+		pthread_mutex_destroy(&g->lock);
+		return rc;
+	}
+	atomic_init(&g->closed, false);
+	g->inside = 0;
+	return 0;
+}
+
+void dev_gate_destroy(struct dev_gate *g)
+{
+	pthread_cond_destroy(&g->cond);
+	pthread_mutex_destroy(&g->lock);
+}
+
+bool dev_gate_enter(struct dev_gate *g, const atomic_bool *stop)
+{
+	bool ok;
+
+	if (!g)
+		return !atomic_load(stop);
+	pthread_mutex_lock(&g->lock);
+	while (atomic_load(&g->closed) && !atomic_load(stop))
+		pthread_cond_wait(&g->cond, &g->lock);
+	ok = !atomic_load(stop);
+	if (ok)
+		g->inside++;
+	pthread_mutex_unlock(&g->lock);
+	return ok;
+}
+
+void dev_gate_leave(struct dev_gate *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->lock);
+	if (!--g->inside)
+		pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+bool dev_gate_closing(struct dev_gate *g)
+{
+	return g && atomic_load_explicit(&g->closed, memory_order_relaxed);
+}
+
+void dev_gate_close(struct dev_gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	atomic_store(&g->closed, true);
+	while (g->inside)
+		pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+}
+
+void dev_gate_open(struct dev_gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	atomic_store(&g->closed, false);
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+void dev_gate_wake(struct dev_gate *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->lock);
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}

@@ -30,6 +30,7 @@
 #include "disk.h"
 #include "log.h"
 #include "status.h"
+#include "virtqueue.h"
 
 struct disk {
 	int fd;
@@ -390,6 +391,7 @@ void disk_queue_free(struct disk_queue *q)
 		free(r->bounce);
 		r->bounce = NULL;
 	}
+	free(q->chunk);
 	free(q);
 }
 
@@ -449,13 +451,14 @@ static bool disk_bounce(const struct disk *d, struct disk_req *r)
 }
 
 /* Copy a finished READ's bounce buffer out to the caller's buffers. */
-static void disk_unbounce(struct disk_req *r)
+static void disk_unbounce(struct disk_queue *q, struct disk_req *r)
 {
 	uint64_t off = 0;
 	unsigned int i;
 
 	if (!r->bounce)
 		return;
+	q->bounce_bytes -= r->len;
 	if (r->op == DISK_READ && !r->result)
 		for (i = 0; i < r->iovcnt; i++) {
 			memcpy(r->iov[i].iov_base, (char *)r->bounce + off, r->iov[i].iov_len);
@@ -463,6 +466,40 @@ static void disk_unbounce(struct disk_req *r)
 		}
 	free(r->bounce);
 	r->bounce = NULL;
+}
+
+/*
+ * An unaligned direct READ or WRITE over the bounce budget: synchronously,
+ * one DISK_BOUNCE_CHUNK at a time through the queue's chunk buffer.
+ * Returns 0 or -errno.
+ */
+static int disk_rw_chunked(struct disk_queue *q, struct disk_req *r)
+{
+	struct disk *d = q->disk;
+	struct disk_req c;
+	struct iovec v;
+	uint64_t off, n;
+	int err;
+
+	if (!q->chunk && posix_memalign(&q->chunk, d->dio_align, DISK_BOUNCE_CHUNK)) {
+		q->chunk = NULL;
+		return -ENOMEM;
+	}
+	for (off = 0; off < r->len; off += n) {
+		n = r->len - off < DISK_BOUNCE_CHUNK ? r->len - off : DISK_BOUNCE_CHUNK;
+		v = (struct iovec){ .iov_base = q->chunk, .iov_len = (size_t)n };
+		c = (struct disk_req){ .op = r->op, .offset = r->offset + off, .len = n,
+				       .iov = &v, .iovcnt = 1 };
+		if (r->op == DISK_WRITE &&
+		    vq_iov_read(r->iov, r->iovcnt, (size_t)off, q->chunk, (size_t)n) < n)
+			return -EINVAL;
+		err = disk_run_sync(d, &c, 0);
+		if (err)
+			return err;
+		if (r->op == DISK_READ)
+			vq_iov_write(r->iov, r->iovcnt, (size_t)off, q->chunk, (size_t)n);
+	}
+	return 0;
 }
 
 void disk_submit(struct disk_queue *q, struct disk_req *r)
@@ -477,9 +514,17 @@ void disk_submit(struct disk_queue *q, struct disk_req *r)
 		return;
 	}
 	if (d->info.direct && (r->op == DISK_READ || r->op == DISK_WRITE) &&
-	    !disk_iov_aligned(d, r) && !disk_bounce(d, r)) {
-		disk_done(q, r, -ENOMEM);
-		return;
+	    !disk_iov_aligned(d, r)) {
+		/* bounce_bytes never exceeds the budget, so this cannot wrap */
+		if (r->len > DISK_BOUNCE_BUDGET - q->bounce_bytes) {
+			disk_done(q, r, disk_rw_chunked(q, r));
+			return;
+		}
+		if (!disk_bounce(d, r)) {
+			disk_done(q, r, -ENOMEM);
+			return;
+		}
+		q->bounce_bytes += r->len;
 	}
 	err = -EOPNOTSUPP;
 	if (r->op == DISK_READ || r->op == DISK_WRITE || r->op == DISK_FLUSH)
@@ -489,7 +534,7 @@ void disk_submit(struct disk_queue *q, struct disk_req *r)
 		return;
 	}
 	err = disk_run_sync(d, r, 0);
-	disk_unbounce(r);
+	disk_unbounce(q, r);
 	disk_done(q, r, err);
 }
 
@@ -515,7 +560,7 @@ void disk_complete(struct disk_queue *q, struct disk_req *r, long res)
 		err = disk_run_sync(q->disk, r, (uint64_t)res);
 	}
 	r->result = err;
-	disk_unbounce(r);
+	disk_unbounce(q, r);
 	disk_done(q, r, err);
 }
 

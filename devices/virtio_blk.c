@@ -98,6 +98,12 @@
 
 #define BLK_HDR_SIZE 16
 #define BLK_SEG_SIZE 16 /* one discard / write-zeroes segment */
+/*
+ * Chains one wake-up may take before the thread checks for stop and pause
+ * again: one queue's worth. Keeps reset, pause and teardown prompt under a
+ * guest whose ring refills itself.
+ */
+#define BLK_BATCH VIRTIO_BLK_QUEUE_MAX
 
 /* Largest discard or write-zeroes, in sectors: keeps byte counts in 32 bits. */
 #define BLK_MAX_ZERO_SECTORS (UINT32_MAX / DISK_SECTOR)
@@ -135,6 +141,7 @@ struct virtio_blk {
 	struct disk *disk;
 	const struct disk_info *info;
 	struct virtio_irq *irq;  /* the activation's; written before any thread */
+	struct dev_gate *gate;   /* the activation's pause gate, or NULL */
 	unsigned int index, nqueues;
 	uint64_t features;
 	char serial[DISK_SERIAL_LEN];
@@ -290,8 +297,12 @@ static uint8_t blk_parse_rw(struct virtio_blk *b, struct vq_chain *c, struct blk
 	return VIRTIO_BLK_S_OK;
 }
 
-/* GET_ID: the serial, up to 20 bytes (NUL-padded), into the data buffers. */
-static uint32_t blk_get_id(struct virtio_blk *b, struct vq_chain *c)
+/*
+ * GET_ID: the serial, up to 20 bytes (NUL-padded), into the data buffers.
+ * Returns the bytes written, or -1 when the data buffers are more than
+ * SEG_MAX segments (IOERR, as for a READ of that shape).
+ */
+static int blk_get_id(struct virtio_blk *b, struct vq_chain *c)
 {
 	struct iovec out[VIRTIO_BLK_SEG_MAX];
 	uint64_t room;
@@ -299,13 +310,15 @@ static uint32_t blk_get_id(struct virtio_blk *b, struct vq_chain *c)
 	int n, i;
 
 	n = iov_sub(c->iov + c->nout, c->nin, 0, 1, out, VIRTIO_BLK_SEG_MAX, &room);
+	if (n < 0)
+		return -1;
 	for (i = 0; i < n && done < DISK_SERIAL_LEN; i++) {
 		k = out[i].iov_len < DISK_SERIAL_LEN - done ? out[i].iov_len :
 							      DISK_SERIAL_LEN - done;
 		memcpy(out[i].iov_base, b->serial + done, k);
 		done += k;
 	}
-	return (uint32_t)done;
+	return (int)done;
 }
 
 /* One popped chain: answer it now, or hand it to the disk. */
@@ -335,10 +348,16 @@ static void blk_handle(struct blk_queue *bq, struct vq_chain *c)
 	sector = le64toh(sector);
 
 	switch (type) {
-	case VIRTIO_BLK_T_GET_ID:
+	case VIRTIO_BLK_T_GET_ID: {
+		int n = blk_get_id(b, c);
+
 		blk_count(&b->n.get_ids, 1);
-		blk_finish(bq, c->head, status, VIRTIO_BLK_S_OK, blk_get_id(b, c));
+		if (n < 0)
+			blk_finish(bq, c->head, status, VIRTIO_BLK_S_IOERR, 0);
+		else
+			blk_finish(bq, c->head, status, VIRTIO_BLK_S_OK, (uint32_t)n);
 		return;
+	}
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
 	case VIRTIO_BLK_T_FLUSH:
@@ -376,14 +395,17 @@ static void blk_handle(struct blk_queue *bq, struct vq_chain *c)
 	disk_submit(bq->dq, &r->dr);
 }
 
-/* Complete what the disk finished. Returns whether anything was pushed. */
-static bool blk_reap(struct blk_queue *bq)
+/*
+ * Complete what the disk finished (wait: at least one request, if any is
+ * in flight). Returns whether anything was pushed.
+ */
+static bool blk_reap_wait(struct blk_queue *bq, bool wait)
 {
 	struct virtio_blk *b = bq->blk;
 	struct disk_req *dr, *next;
 	bool pushed = false;
 
-	for (dr = disk_reap(bq->dq, false); dr; dr = next) {
+	for (dr = disk_reap(bq->dq, wait); dr; dr = next) {
 		struct blk_req *r = (struct blk_req *)dr;
 		uint32_t data = 0;
 
@@ -421,23 +443,43 @@ static bool blk_reap(struct blk_queue *bq)
 	return pushed;
 }
 
+static bool blk_reap(struct blk_queue *bq)
+{
+	return blk_reap_wait(bq, false);
+}
+
+enum blk_pop {
+	BLK_POP_EMPTY,  /* the avail ring is empty (or the queue broke) */
+	BLK_POP_FULL,   /* every request slot is taken: completions wake us */
+	BLK_POP_BUDGET, /* the batch's budget is spent, or a stop or pause wants the thread */
+};
+
+/* Whether the thread must end its batch now: reset, teardown or pause. */
+static bool blk_yield(struct blk_queue *bq)
+{
+	return atomic_load_explicit(&bq->blk->stopping, memory_order_relaxed) ||
+	       dev_gate_closing(bq->blk->gate);
+}
+
 /*
- * Pop and submit every available chain, as one batch. Returns false when
- * it had to stop with chains left because every request slot is taken
- * (only a hostile guest gets there): the disk's completions wake the
- * thread to continue.
+ * Pop and submit available chains, at most *budget of them. A guest can
+ * make the ring refill itself as fast as the device reads (a READ whose
+ * data lands on the avail ring and the next request's header), so the
+ * budget, not the ring running dry, is what bounds a batch.
  */
-static bool blk_pop_all(struct blk_queue *bq, bool *pushed)
+static enum blk_pop blk_pop_all(struct blk_queue *bq, bool *pushed, unsigned int *budget)
 {
 	const char *why;
 	int ret;
 
 	while (!bq->broken) {
+		if (!*budget || blk_yield(bq))
+			return BLK_POP_BUDGET;
 		if (bq->inflight >= VIRTIO_BLK_QUEUE_MAX) {
 			disk_commit(bq->dq);
 			*pushed |= blk_reap(bq);
 			if (bq->inflight >= VIRTIO_BLK_QUEUE_MAX)
-				return false;
+				return BLK_POP_FULL;
 		}
 		ret = vq_pop(bq->vq, bq->chain, &why);
 		if (ret == VQ_EMPTY)
@@ -446,27 +488,39 @@ static bool blk_pop_all(struct blk_queue *bq, bool *pushed)
 			blk_guest_error(bq, why);
 			break;
 		}
+		(*budget)--;
 		blk_handle(bq, bq->chain);
 	}
-	return true;
+	return BLK_POP_EMPTY;
 }
 
-/* Everything the thread does when woken: one batch, one interrupt. */
-static void blk_work(struct blk_queue *bq)
+/*
+ * One bounded batch when woken: at most BLK_BATCH chains, one interrupt.
+ * Returns true when chains may be left (budget spent, or a stop or pause
+ * came): kicks then stay off and the thread must call again without
+ * waiting for one, after checking for stop and passing the pause gate.
+ */
+static bool blk_work(struct blk_queue *bq)
 {
-	bool pushed = false, more;
+	unsigned int budget = BLK_BATCH;
+	bool pushed = false, again = false;
+	enum blk_pop pop;
 
 	do {
 		pushed |= blk_reap(bq);
 		if (bq->broken)
 			break;
 		vq_notify_enable(bq->vq, false);
-		more = blk_pop_all(bq, &pushed);
+		pop = blk_pop_all(bq, &pushed, &budget);
 		disk_commit(bq->dq);
 		pushed |= blk_reap(bq);
 		/* Out of slots: leave kicks off, the completions will wake us. */
-		if (!more || bq->broken)
+		if (pop == BLK_POP_FULL || bq->broken)
 			break;
+		if (pop == BLK_POP_BUDGET) {
+			again = true;
+			break;
+		}
 	} while (vq_notify_enable(bq->vq, true));
 	/*
 	 * Requests answered without the disk (GET_ID, errors) are used buffers
@@ -475,6 +529,23 @@ static void blk_work(struct blk_queue *bq)
 	if (pushed || bq->answered)
 		virtio_irq_used(bq->blk->irq, bq->index);
 	bq->answered = false;
+	return again;
+}
+
+/*
+ * Pause: complete every request in flight (the kernel may still be writing
+ * guest memory for it) before the thread leaves the gate, so nothing of
+ * this queue touches guest memory until resume.
+ */
+static void blk_quiesce(struct blk_queue *bq)
+{
+	bool pushed = false;
+
+	disk_commit(bq->dq);
+	while (disk_inflight(bq->dq))
+		pushed |= blk_reap_wait(bq, true);
+	if (pushed)
+		virtio_irq_used(bq->blk->irq, bq->index);
 }
 
 static void *blk_thread(void *arg)
@@ -487,19 +558,24 @@ static void *blk_thread(void *arg)
 		{ .fd = disk_queue_fd(bq->dq), .events = POLLIN }, /* -1: ignored */
 	};
 	struct disk_req *dr, *next;
+	/* The driver may have queued requests before DRIVER_OK. */
+	bool again = true;
 	uint64_t cnt;
 
-	/* The driver may have queued requests before DRIVER_OK. */
-	blk_work(bq);
 	while (!atomic_load(&b->stopping)) {
-		if (poll(pfd, 3, -1) < 0)
+		if (poll(pfd, 3, again ? 0 : -1) < 0)
 			continue; /* EINTR */
 		if (pfd[0].revents)
 			break;
 		if (pfd[1].revents && read(bq->kick_fd, &cnt, sizeof(cnt)) < 0) {
 			/* EAGAIN: someone else drained it */
 		}
-		blk_work(bq);
+		if (!dev_gate_enter(b->gate, &b->stopping))
+			break;
+		again = blk_work(bq);
+		if (dev_gate_closing(b->gate))
+			blk_quiesce(bq);
+		dev_gate_leave(b->gate);
 	}
 	/* Reset or teardown: wait for the kernel to let go of guest memory. */
 	disk_commit(bq->dq);
@@ -522,6 +598,8 @@ static void blk_reset(void *dev)
 	if (write(b->stop_fd, &one, sizeof(one)) < 0) {
 		/* cannot fail short of a saturated counter, which still wakes */
 	}
+	/* A thread waiting at a closed pause gate must see the stop too. */
+	dev_gate_wake(b->gate);
 	for (i = 0; i < b->nqueues; i++) {
 		if (!b->q[i].running)
 			continue;
@@ -541,6 +619,7 @@ static int blk_activate(void *dev, const struct virtio_activation *a)
 	char name[32];
 
 	b->irq = a->irq;
+	b->gate = a->gate;
 	for (i = 0; i < b->nqueues; i++) {
 		struct blk_queue *bq = &b->q[i];
 

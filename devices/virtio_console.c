@@ -67,6 +67,7 @@
 struct virtio_console {
 	struct virtio_console_host host;
 	struct virtio_irq *_Atomic irq; /* from the first activation on */
+	struct dev_gate *_Atomic gate;  /* the activation's pause gate, or NULL */
 	struct virtqueue *rxq, *txq;
 	int rx_kick, tx_kick;
 	uint64_t features;      /* negotiated; written by activate before the thread */
@@ -99,19 +100,28 @@ static void con_guest_error(struct virtio_console *c, const char *why)
 	virtio_irq_needs_reset(atomic_load(&c->irq), why);
 }
 
-/* Everything on the transmitq, as one batch with one interrupt. */
-static void con_tx_work(struct virtio_console *c)
+/*
+ * The transmitq, at most one queue's worth, as one batch with one
+ * interrupt. Returns true when chains may be left (budget spent, or a
+ * stop or pause came): kicks stay off and the thread must call again.
+ */
+static bool con_tx_work(struct virtio_console *c)
 {
+	unsigned int budget = VIRTIO_CONSOLE_QUEUE_MAX;
 	struct vq_chain *ch = c->txc;
-	bool pushed = false;
+	bool pushed = false, again = false;
 	const char *why;
 	unsigned int i;
 	int ret;
 
 	do {
 		vq_notify_enable(c->txq, false);
-		/* A guest that keeps posting must not keep a reset waiting. */
+		/* A guest that keeps posting must not keep a reset or pause waiting. */
 		while (!atomic_load(&c->stopping) && !atomic_load(&c->broken)) {
+			if (!budget-- || dev_gate_closing(atomic_load(&c->gate))) {
+				again = true;
+				goto out;
+			}
 			ret = vq_pop(c->txq, ch, &why);
 			if (ret == VQ_EMPTY)
 				break;
@@ -137,8 +147,10 @@ static void con_tx_work(struct virtio_console *c)
 		if (atomic_load(&c->stopping) || atomic_load(&c->broken))
 			break;
 	} while (vq_notify_enable(c->txq, true));
+out:
 	if (pushed)
 		virtio_irq_used(atomic_load(&c->irq), VIRTIO_CONSOLE_QUEUE_TX);
+	return again;
 }
 
 /*
@@ -174,6 +186,9 @@ static void *con_thread(void *arg)
 		{ .fd = c->tx_kick, .events = POLLIN },
 		{ .fd = c->rx_kick, .events = POLLIN },
 	};
+	struct dev_gate *gate = atomic_load(&c->gate);
+	/* The driver may have queued output and posted buffers before DRIVER_OK. */
+	bool tx_again = true, rx_again = true;
 	uint64_t cnt;
 
 	/*
@@ -183,11 +198,8 @@ static void *con_thread(void *arg)
 	 */
 	if ((c->features >> VIRTIO_CONSOLE_F_SIZE & 1) && atomic_load(&c->size))
 		virtio_irq_config_changed(atomic_load(&c->irq));
-	/* The driver may have queued output and posted buffers before DRIVER_OK. */
-	con_tx_work(c);
-	con_rx_check(c);
 	while (!atomic_load(&c->stopping)) {
-		if (poll(pfd, 3, -1) < 0)
+		if (poll(pfd, 3, tx_again || rx_again ? 0 : -1) < 0)
 			continue; /* EINTR */
 		if (pfd[0].revents)
 			break;
@@ -195,14 +207,23 @@ static void *con_thread(void *arg)
 			if (read(c->tx_kick, &cnt, sizeof(cnt)) < 0) {
 				/* EAGAIN: someone else drained it */
 			}
-			con_tx_work(c);
+			tx_again = true;
 		}
 		if (pfd[2].revents) {
 			if (read(c->rx_kick, &cnt, sizeof(cnt)) < 0) {
 				/* EAGAIN: as above */
 			}
-			con_rx_check(c);
+			rx_again = true;
 		}
+		if (!dev_gate_enter(gate, &c->stopping))
+			break;
+		if (tx_again)
+			tx_again = con_tx_work(c);
+		if (rx_again) {
+			con_rx_check(c);
+			rx_again = false;
+		}
+		dev_gate_leave(gate);
 	}
 	return NULL;
 }
@@ -220,7 +241,9 @@ size_t virtio_console_rx(struct virtio_console *c, const uint8_t *buf, size_t le
 	pthread_mutex_lock(&c->lock);
 	/* This call's outcome decides whether the host waits, not an older one's. */
 	c->rx_waiting = false;
-	if (!atomic_load(&c->running) || atomic_load(&c->broken)) {
+	/* Paused: guest memory is off limits; vmm offers the input again at resume. */
+	if (!atomic_load(&c->running) || atomic_load(&c->broken) ||
+	    dev_gate_closing(atomic_load(&c->gate))) {
 		c->rx_waiting = true;
 		pthread_mutex_unlock(&c->lock);
 		return 0;
@@ -286,6 +309,8 @@ static void con_reset(void *dev)
 		if (write(c->stop_fd, &one, sizeof(one)) < 0) {
 			/* cannot fail short of a saturated counter, which still wakes */
 		}
+		/* A thread waiting at a closed pause gate must see the stop too. */
+		dev_gate_wake(atomic_load(&c->gate));
 		pthread_join(c->thread, NULL);
 		c->thread_running = false;
 		if (read(c->stop_fd, &one, sizeof(one)) < 0) {
@@ -312,6 +337,7 @@ static int con_activate(void *dev, const struct virtio_activation *a)
 	c->rx_kick = a->queues[VIRTIO_CONSOLE_QUEUE_RX].kick_fd;
 	c->tx_kick = a->queues[VIRTIO_CONSOLE_QUEUE_TX].kick_fd;
 	atomic_store(&c->irq, a->irq);
+	atomic_store(&c->gate, a->gate);
 	c->features = a->features;
 	atomic_store(&c->broken, false);
 	/*

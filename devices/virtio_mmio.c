@@ -425,7 +425,8 @@ static const struct virtio_activation *vmmio_activation(struct virtio_mmio *t)
 	t->activation = (struct virtio_activation){ .features = t->negotiated,
 						    .nqueues = t->nqueues,
 						    .queues = t->act,
-						    .irq = &t->irq_obj };
+						    .irq = &t->irq_obj,
+						    .gate = t->host.gate };
 	return &t->activation;
 }
 

@@ -238,6 +238,7 @@ static int net_activate(void *dev, const struct virtio_activation *a)
 	int err;
 
 	n->irq = a->irq;
+	n->gate = a->gate;
 	/* vhost-net raises the used-buffer interrupt behind the transport's back. */
 	if (n->use_vhost)
 		virtio_irq_set_direct(n->irq, true);
@@ -291,6 +292,8 @@ static void net_reset(void *dev)
 	if (write(n->stop_fd, &one, sizeof(one)) < 0) {
 		/* cannot fail short of a saturated counter, which still wakes */
 	}
+	/* A thread waiting at a closed pause gate must see the stop too. */
+	dev_gate_wake(n->gate);
 	for (i = 0; i < n->npairs; i++) {
 		struct net_pair *p = &n->pair[i];
 

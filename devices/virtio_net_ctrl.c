@@ -79,11 +79,17 @@ static uint8_t ctrl_command(struct virtio_net *n, const struct vq_chain *c)
 	}
 }
 
-/* Every command on the queue, as one batch with one interrupt. */
-static void ctrl_work(struct virtio_net *n)
+/*
+ * The commands on the queue, at most one queue's worth, as one batch with
+ * one interrupt. Returns true when commands may be left (budget spent, or
+ * a pause came): kicks stay off and the thread must call again.
+ */
+static bool ctrl_work(struct virtio_net *n)
 {
+	unsigned int budget = VIRTIO_NET_QUEUE_MAX;
 	struct vq_chain *c = n->ctrlc;
-	bool pushed = false;
+	const struct iovec *last;
+	bool pushed = false, again = false;
 	const char *why;
 	uint8_t ack;
 	int ret;
@@ -91,6 +97,10 @@ static void ctrl_work(struct virtio_net *n)
 	do {
 		vq_notify_enable(n->ctrlq, false);
 		while (!net_halted(n)) {
+			if (!budget-- || dev_gate_closing(n->gate)) {
+				again = true;
+				goto out;
+			}
 			ret = vq_pop(n->ctrlq, c, &why);
 			if (ret == VQ_EMPTY)
 				break;
@@ -104,14 +114,20 @@ static void ctrl_work(struct virtio_net *n)
 				break;
 			}
 			ack = ctrl_command(n, c);
-			/* The walker drops empty buffers: this one has the byte. */
-			*(uint8_t *)c->iov[c->nout].iov_base = ack;
+			/*
+			 * The ack is the command's last byte (spec 5.1.6.5); the
+			 * walker drops empty buffers, so the last one ends with it.
+			 */
+			last = &c->iov[c->nout + c->nin - 1];
+			((uint8_t *)last->iov_base)[last->iov_len - 1] = ack;
 			vq_push(n->ctrlq, c->head, 1);
 			pushed = true;
 		}
 	} while (!net_halted(n) && vq_notify_enable(n->ctrlq, true));
+out:
 	if (pushed)
 		virtio_irq_used(n->irq, n->ctrl_q);
+	return again;
 }
 
 void *net_ctrl_thread(void *arg)
@@ -121,21 +137,22 @@ void *net_ctrl_thread(void *arg)
 		{ .fd = n->stop_fd, .events = POLLIN },
 		{ .fd = n->ctrl_kick, .events = POLLIN },
 	};
+	/* The driver may have queued commands before DRIVER_OK. */
+	bool again = true;
 	uint64_t cnt;
 
-	/* The driver may have queued commands before DRIVER_OK. */
-	ctrl_work(n);
 	while (!atomic_load(&n->stopping)) {
-		if (poll(pfd, 2, -1) < 0)
+		if (poll(pfd, 2, again ? 0 : -1) < 0)
 			continue; /* EINTR */
 		if (pfd[0].revents)
 			break;
-		if (pfd[1].revents) {
-			if (read(n->ctrl_kick, &cnt, sizeof(cnt)) < 0) {
-				/* EAGAIN: someone else drained it */
-			}
-			ctrl_work(n);
+		if (pfd[1].revents && read(n->ctrl_kick, &cnt, sizeof(cnt)) < 0) {
+			/* EAGAIN: someone else drained it */
 		}
+		if (!dev_gate_enter(n->gate, &n->stopping))
+			break;
+		again = ctrl_work(n);
+		dev_gate_leave(n->gate);
 	}
 	return NULL;
 }

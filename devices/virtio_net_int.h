@@ -96,6 +96,7 @@ struct virtio_net {
 	bool use_vhost;
 	struct vhost_net *vhost[NET_MAX_PAIRS];
 	struct virtio_irq *irq;   /* the activation's; written before any thread */
+	struct dev_gate *gate;    /* the activation's pause gate, or NULL */
 
 	/* Set by start before any thread exists; read-only while they run. */
 	uint64_t features;        /* negotiated */
@@ -126,6 +127,16 @@ static inline void net_count(atomic_uint_fast64_t *c, uint64_t v)
 static inline bool net_halted(struct virtio_net *n)
 {
 	return atomic_load(&n->stopping) || atomic_load(&n->broken);
+}
+
+/*
+ * net_yield - whether a thread must end its batch now: halted, or a pause
+ * wants every device thread out of guest memory. The thread then runs
+ * the batch again once through the gate (dev_thread.h).
+ */
+static inline bool net_yield(struct virtio_net *n)
+{
+	return net_halted(n) || dev_gate_closing(n->gate);
 }
 
 

@@ -264,7 +264,7 @@ static bool rx_work(struct net_pair *p, bool tap_err)
 			rx_drop(p, &pushed);
 		goto out;
 	}
-	while (!p->tap_dead && !net_halted(n)) {
+	while (!p->tap_dead && !net_yield(n)) {
 		if (!p->pkt_len) {
 			if (!budget--) {
 				more = true;
@@ -339,7 +339,7 @@ static bool tx_work(struct net_pair *p)
 		if (p->tx_notify)
 			vq_notify_enable(p->txq, false);
 		p->tx_notify = false;
-		while (!net_halted(n)) {
+		while (!net_yield(n)) {
 			if (!budget) {
 				more = true;
 				goto out;
@@ -367,7 +367,7 @@ static bool tx_work(struct net_pair *p)
 				goto out;
 			pushed = true;
 		}
-		if (net_halted(n))
+		if (net_yield(n))
 			break;
 		p->tx_notify = true;
 	} while (vq_notify_enable(p->txq, true));
@@ -439,10 +439,16 @@ void *net_pair_thread(void *arg)
 			rx_more = tx_more = false;
 			continue;
 		}
+		if (!dev_gate_enter(n->gate, &n->stopping))
+			break;
 		if (tx_more)
 			tx_more = tx_work(p);
 		if (rx_more)
 			rx_more = rx_work(p, tap_err);
+		/* A pause cut the batch short: finish it after resume. */
+		if (dev_gate_closing(n->gate))
+			rx_more = tx_more = true;
+		dev_gate_leave(n->gate);
 	}
 	return NULL;
 }

@@ -3,6 +3,8 @@
 #define VMM_DEV_THREAD_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 
 /*
  * Threads owned by device models (rtc-alarm, gpio-pulse, blk<N>-q<M>, ...).
@@ -37,5 +39,51 @@ int dev_cond_init(pthread_mutex_t *lock, pthread_cond_t *cond);
  * hold lock or wait on cond.
  */
 void dev_cond_destroy(pthread_mutex_t *lock, pthread_cond_t *cond);
+
+/*
+ * A pause gate: what `vmm pause` closes so that no device thread touches
+ * guest memory while the guest is paused. A device thread does its work in
+ * bounded batches and passes the gate around each batch:
+ *
+ *   if (!dev_gate_enter(gate, &stopping)) break;   (waits while closed)
+ *   ... one batch, ending early when dev_gate_closing(gate) ...
+ *   ... in-flight I/O that writes guest memory completed ...
+ *   dev_gate_leave(gate);
+ *
+ * dev_gate_close() returns once every thread inside has left, so after it
+ * no device thread is between enter and leave; dev_gate_open() lets them
+ * in again. A thread waiting in enter also returns (false) once *stop is
+ * set and dev_gate_wake() is called, so a reset or teardown during a pause
+ * does not hang on the gate. All functions are thread-safe; a NULL gate is
+ * always open (device unit tests, devices without vmm).
+ */
+struct dev_gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_bool closed;
+	unsigned int inside;    /* threads between enter and leave */
+};
+
+/* dev_gate_init - an open gate. Returns 0 or the pthread error number. */
+int dev_gate_init(struct dev_gate *g);
+void dev_gate_destroy(struct dev_gate *g);
+
+/*
+ * dev_gate_enter - wait until g is open or *stop is set. Returns true with
+ * the caller inside (it must call dev_gate_leave), false when *stop was
+ * set (the caller is not inside).
+ */
+bool dev_gate_enter(struct dev_gate *g, const atomic_bool *stop);
+void dev_gate_leave(struct dev_gate *g);
+
+/* dev_gate_closing - whether a pause wants the caller to end its batch. Lock-free. */
+bool dev_gate_closing(struct dev_gate *g);
+
+/* dev_gate_close / dev_gate_open - pause (waits for every thread inside to leave) / resume. */
+void dev_gate_close(struct dev_gate *g);
+void dev_gate_open(struct dev_gate *g);
+
+/* dev_gate_wake - wake threads waiting in enter, to see their stop flag. */
+void dev_gate_wake(struct dev_gate *g);
 
 #endif

@@ -28,6 +28,15 @@
 #define DISK_SECTOR 512u
 #define DISK_SERIAL_LEN 20   /* virtio-blk GET_ID: 20 bytes, NUL-padded */
 #define DISK_MAX_QUEUES 16
+/*
+ * Direct I/O with unaligned guest buffers: at most DISK_BOUNCE_BUDGET bytes
+ * of bounce buffers in flight per queue. A request that would go over it
+ * (a hostile guest can point 128 segments of a 4 GiB request at the same
+ * RAM) runs synchronously through one DISK_BOUNCE_CHUNK buffer instead, so
+ * memory stays bounded whatever the guest sends.
+ */
+#define DISK_BOUNCE_BUDGET (16u << 20)
+#define DISK_BOUNCE_CHUNK (1u << 20)
 
 enum disk_io {
 	DISK_IO_URING,  /* default; falls back to aio, then sync */
@@ -219,6 +228,8 @@ struct disk_queue {
 	unsigned int inflight;          /* submitted, not yet reaped */
 	unsigned int in_kernel;         /* staged or submitted to the backend */
 	struct disk_req *done_head, **done_tail;
+	uint64_t bounce_bytes;          /* bounce buffers of requests in flight */
+	void *chunk;                    /* DISK_BOUNCE_CHUNK, for requests over the budget */
 };
 
 extern const struct disk_backend disk_uring_backend;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dev_thread.h"
 #include "virtqueue.h"
 
 /*
@@ -113,6 +114,12 @@ struct virtio_activation {
 	unsigned int nqueues;           /* as many as the transport was made with */
 	const struct virtio_queue *queues;
 	struct virtio_irq *irq;
+	/*
+	 * The VM's pause gate (dev_thread.h), NULL for none: every device
+	 * thread passes it around each bounded batch of work, so that no
+	 * thread touches guest memory while the VM is paused.
+	 */
+	struct dev_gate *gate;
 };
 
 /* What a device model implements. */

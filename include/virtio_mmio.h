@@ -61,6 +61,8 @@ struct virtio_mmio_host {
 	 */
 	int (*ioeventfd)(void *ctx, uint64_t offset, uint32_t datamatch, int fd, bool assign);
 	void *ctx;
+	/* The VM's pause gate, handed to the device at activation; NULL: none. */
+	struct dev_gate *gate;
 };
 
 /*

@@ -197,8 +197,12 @@ static int do_pause(struct vm *vm)
 		return 0;
 	vcpu_stop_all(vm);
 	bus_drain(&vm->bus);
-	if (arm64_counter_pause(&vm->kvm, &vm->vcpus[0].cpu))
+	/* Device threads finish their batch and in-flight I/O, then wait. */
+	dev_gate_close(&vm->gate);
+	if (arm64_counter_pause(&vm->kvm, &vm->vcpus[0].cpu)) {
+		dev_gate_open(&vm->gate);
 		return -1;
+	}
 	vm->ctl.paused = true;
 	log_info("vm %s: paused", vm->ctl.name);
 	return 0;
@@ -206,10 +210,19 @@ static int do_pause(struct vm *vm)
 
 static int do_resume(struct vm *vm)
 {
+	uint64_t one = 1;
+
 	if (!vm->ctl.paused)
 		return 0;
-	if (arm64_counter_resume(&vm->kvm, &vm->vcpus[0].cpu) || vcpu_start_all(vm))
+	if (arm64_counter_resume(&vm->kvm, &vm->vcpus[0].cpu))
 		return -1;
+	dev_gate_open(&vm->gate);
+	if (vcpu_start_all(vm))
+		return -1;
+	/* Console input held back while paused (virtio-console): offer it again. */
+	if (write(vm->rx_ready_fd, &one, sizeof(one)) < 0) {
+		/* a saturated counter still wakes the main loop */
+	}
 	vm->ctl.paused = false;
 	log_info("vm %s: resumed", vm->ctl.name);
 	return 0;

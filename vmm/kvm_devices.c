@@ -87,7 +87,7 @@ static void vcon_rx_ready(void *ctx)
 static int vcon_create(struct vm *vm)
 {
 	struct virtio_console_host host = { .tx = vcon_tx, .rx_ready = vcon_rx_ready, .ctx = vm };
-	struct virtio_mmio_host mhost = { .ioeventfd = vcon_ioeventfd, .ctx = vm };
+	struct virtio_mmio_host mhost = { .ioeventfd = vcon_ioeventfd, .ctx = vm, .gate = &vm->gate };
 	unsigned int slot = vm->nvirtio++;
 	unsigned int spi = LAYOUT_SPI_VIRTIO + slot;
 	int r;
@@ -128,7 +128,7 @@ void devices_console_size(struct vm *vm, unsigned int cols, unsigned int rows)
 static int disk_create(struct vm *vm, unsigned int i)
 {
 	struct vm_disk *d = &vm->disks[i];
-	struct virtio_mmio_host host = { .ioeventfd = disk_ioeventfd, .ctx = d };
+	struct virtio_mmio_host host = { .ioeventfd = disk_ioeventfd, .ctx = d, .gate = &vm->gate };
 	unsigned int slot = vm->nvirtio++;
 	unsigned int spi = LAYOUT_SPI_VIRTIO + slot;
 	char what[4096 + 8];

@@ -67,7 +67,7 @@ int nic_create(struct vm *vm, unsigned int i)
 {
 	const struct net_opts *o = &vm->cfg->nets[i];
 	struct vm_nic *n = &vm->nics[i];
-	struct virtio_mmio_host host = { .ioeventfd = nic_ioeventfd, .ctx = n };
+	struct virtio_mmio_host host = { .ioeventfd = nic_ioeventfd, .ctx = n, .gate = &vm->gate };
 	struct vhost_net *vhost[NET_MAX_PAIRS] = { NULL };
 	unsigned int npairs = o->queues ? o->queues : 1, slot, spi, p;
 	char mac[18], what[32];

@@ -408,6 +408,7 @@ int vmm_run(const struct vm_config *cfg)
 		vm.ctl.clients[r].fd = -1;
 	vm.event_fd = eventfd(0, EFD_CLOEXEC);
 	vm.rx_ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
 	log_verbosity = cfg->verbose;
 
 	/* Signals are taken by the main loop; vCPU threads inherit the mask. */
@@ -423,6 +424,12 @@ int vmm_run(const struct vm_config *cfg)
 	sfd = signal_fd_open();
 	if (vm.event_fd < 0 || vm.rx_ready_fd < 0 || sfd < 0) {
 		log_errno("eventfd/signalfd");
+		r = VMM_ERR_INTERNAL;
+		goto out;
+	}
+	/* Never destroyed: device threads may use it until the process ends. */
+	if (dev_gate_init(&vm.gate)) {
+		log_error("vm: cannot set up the device pause gate");
 		r = VMM_ERR_INTERNAL;
 		goto out;
 	}

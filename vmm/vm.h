@@ -11,6 +11,7 @@
 #include "arm64/layout.h"
 #include "bus.h"
 #include "config.h"
+#include "dev_thread.h"
 #include "device.h"
 #include "guest_mem.h"
 #include "irq.h"
@@ -135,6 +136,7 @@ struct vm {
 	unsigned int nvirtio;   /* virtio-mmio slots used */
 
 	/* vCPU threads report the first event; the main loop waits on event_fd. */
+	struct dev_gate gate;   /* closed while paused: see dev_thread.h */
 	atomic_int event;
 	int event_fd;
 	int rx_ready_fd;  /* eventfd: the UART has room for console input again */

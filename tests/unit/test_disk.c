@@ -712,6 +712,57 @@ static void test_shrunk(void **state)
 	assert_int_equal(rw(b, DISK_READ, 4096, &iov, 1), -EIO);
 }
 
+/*
+ * A hostile guest's unaligned direct requests cannot make vmm allocate
+ * without bound: 24 segments on the same unaligned MiB are one 24 MiB
+ * request (over the budget: done in DISK_BOUNCE_CHUNK pieces), and three
+ * 8 MiB ones in flight keep at most DISK_BOUNCE_BUDGET bounced.
+ */
+static void test_direct_budget(void **state)
+{
+	struct bfx *b = *state;
+	enum { SEGS = 24, MIB = 1 << 20 };
+	char *mem = aligned_alloc(4096, 2 * MIB), *odd = mem + 5;
+	char *back = aligned_alloc(4096, MIB);
+	struct iovec w[SEGS], rb = { back, MIB };
+	struct disk_req r[3], *done;
+	struct iovec big[3][8];
+	unsigned int i, j, n;
+
+	for (i = 0; i < MIB; i++)
+		odd[i] = (char)(i * 7 + i / 4096);
+	for (i = 0; i < SEGS; i++)
+		w[i] = (struct iovec){ odd, MIB };
+	assert_int_equal(rw(b, DISK_WRITE, 0, w, SEGS), 0);
+	assert_int_equal(b->q->bounce_bytes, 0);
+	for (i = 0; i < SEGS; i += 7) {
+		assert_int_equal(rw(b, DISK_READ, (uint64_t)i * MIB, &rb, 1), 0);
+		assert_memory_equal(back, odd, MIB);
+	}
+	/* Reads into unaligned memory over the budget land right too. */
+	memset(mem, 0, 2 * MIB);
+	for (i = 0; i < SEGS; i++)
+		w[i] = (struct iovec){ mem + 3, MIB };
+	assert_int_equal(rw(b, DISK_READ, 0, w, SEGS), 0);
+	assert_memory_equal(mem + 3, back, MIB);
+
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 8; j++)
+			big[i][j] = (struct iovec){ mem + 1, MIB };
+		r[i] = (struct disk_req){ .op = DISK_READ, .offset = (uint64_t)i * 8 * MIB,
+					  .len = 8ull * MIB, .iov = big[i], .iovcnt = 8 };
+		disk_submit(b->q, &r[i]);
+		assert_true(b->q->bounce_bytes <= DISK_BOUNCE_BUDGET);
+	}
+	disk_commit(b->q);
+	for (n = 0; n < 3;)
+		for (done = disk_reap(b->q, true); done; done = done->next, n++)
+			assert_int_equal(done->result, 0);
+	assert_int_equal(b->q->bounce_bytes, 0);
+	free(back);
+	free(mem);
+}
+
 int main(void)
 {
 /* Each backend's run of a test carries the backend in its name. */
@@ -738,6 +789,7 @@ int main(void)
 		EACH(test_shrunk),
 		EACH_S(test_ro, bfx_setup_ro),
 		EACH_S(test_direct_bounce, bfx_setup_direct),
+		EACH_S(test_direct_budget, bfx_setup_direct),
 	};
 #undef B
 #undef EACH

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "status.h"
 #include "unit.h"
@@ -738,6 +739,180 @@ static void test_default_queues(void **state)
 	unit_rmtree(dir);
 }
 
+/*
+ * A hostile guest's self-re-arming chain: its READ lands on its own avail
+ * ring and request header, and sector s of the image makes avail->idx s + 2
+ * and the next header read sector s + 1 (65536 sectors: idx wraps with
+ * them), so one kick keeps the device reading forever. The device must
+ * still pause at the gate (no request completes while it is closed) and
+ * reset promptly; before bounded batches, the reset never returned.
+ */
+#define RE_SECTORS 65536u
+#define RE_HDR 256 /* the header's offset from the avail ring */
+
+static uint64_t blk_requests(struct virtio_blk *blk)
+{
+	struct virtio_blk_stats st;
+
+	virtio_blk_get_stats(blk, &st);
+	return st.requests;
+}
+
+static bool wait_requests(struct virtio_blk *blk, uint64_t above)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (blk_requests(blk) > above)
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* header (read) -> 512 bytes over avail and header (written) -> status; kick. */
+static void rearm_chain(struct bfx *b, uint64_t st)
+{
+	struct desc *d = ram(b, qbase(0), 3 * sizeof(*d));
+	uint8_t *av = ram(b, qbase(0) + 0x1000, 512);
+
+	d[0] = (struct desc){ qbase(0) + 0x1000 + RE_HDR, 16, DESC_F_NEXT, 1 };
+	d[1] = (struct desc){ qbase(0) + 0x1000, 512, DESC_F_NEXT | DESC_F_WRITE, 2 };
+	d[2] = (struct desc){ st, 1, DESC_F_WRITE, 0 };
+	memset(av, 0, 512);
+	av[0] = 1; /* VRING_AVAIL_F_NO_INTERRUPT */
+	__atomic_store_n((uint16_t *)(av + 2), 1, __ATOMIC_RELEASE);
+	kick(b, 0);
+}
+
+static void test_rearm(void **state)
+{
+	const struct param *p = *state;
+	struct bfx *b = calloc(1, sizeof(*b));
+	struct dev_gate gate;
+	struct virtio_mmio_host host = { .gate = &gate };
+	uint8_t *img = calloc(RE_SECTORS, 512);
+	struct disk_opts o;
+	uint64_t st, r1, r2;
+	uint32_t s;
+	double t0;
+
+	for (s = 0; s < RE_SECTORS; s++) {
+		uint8_t *sec = img + (size_t)s * 512;
+		uint16_t flags = 1, idx = (uint16_t)(s + 2);
+		uint64_t next = (s + 1) % RE_SECTORS;
+
+		memcpy(sec, &flags, 2);
+		memcpy(sec + 2, &idx, 2);
+		memcpy(sec + RE_HDR + 8, &next, 8);
+	}
+	unit_mkdtemp(b->dir, sizeof(b->dir));
+	snprintf(b->path, sizeof(b->path), "%s/rearm.img", b->dir);
+	unit_write_file(b->path, img, (size_t)RE_SECTORS * 512);
+	free(img);
+	assert_int_equal(dev_gate_init(&gate), 0);
+	assert_int_equal(gm_init(&b->gm, RAM_BASE, RAM_SIZE), 0);
+	b->irq.pulse = fake_pulse;
+	b->irq.ctx = b;
+	memset(&o, 0, sizeof(o));
+	snprintf(o.path, sizeof(o.path), "%s", b->path);
+	o.io = p->io;
+	assert_int_equal(virtio_blk_new(&o, 5, 1, &b->blk), 0);
+	b->nq = 1;
+	assert_int_equal(virtio_mmio_new(&virtio_blk_dev_ops, b->blk, 1, VIRTIO_BLK_QUEUE_MAX,
+					 &b->irq, &b->gm, &host, "rearm test", &b->t),
+			 0);
+	drv_init(b, ~0ull & ~F_EVENT_IDX);
+
+	st = alloc(b, 1, 1);
+	rearm_chain(b, st);
+	assert_true(wait_requests(b->blk, 2000));
+
+	/* Pause: the thread leaves the gate at once; nothing completes while closed. */
+	t0 = mono_s();
+	dev_gate_close(&gate);
+	assert_true(mono_s() - t0 < 1.0);
+	r1 = blk_requests(b->blk);
+	sleep_ms(100);
+	r2 = blk_requests(b->blk);
+	assert_int_equal(r1, r2);
+	dev_gate_open(&gate);
+	assert_true(wait_requests(b->blk, r2 + 1000));
+
+	/* Reset (Status = 0) returns promptly, with the chain still looping. */
+	t0 = mono_s();
+	wr(b, STATUS, 0);
+	assert_true(mono_s() - t0 < 1.0);
+	assert_int_equal(rd(b, STATUS), 0);
+	r1 = blk_requests(b->blk);
+	sleep_ms(50);
+	assert_int_equal(blk_requests(b->blk), r1);
+
+	/* A reset while paused does not wait for the gate to open. */
+	drv_init(b, ~0ull & ~F_EVENT_IDX);
+	rearm_chain(b, st);
+	assert_true(wait_requests(b->blk, r1 + 1000));
+	dev_gate_close(&gate);
+	t0 = mono_s();
+	wr(b, STATUS, 0);
+	assert_true(mono_s() - t0 < 1.0);
+	dev_gate_open(&gate);
+
+	virtio_mmio_free(b->t);
+	virtio_blk_free(b->blk);
+	gm_destroy(&b->gm);
+	dev_gate_destroy(&gate);
+	unit_rmtree(b->dir);
+	free(b);
+}
+
+/* GET_ID with more data segments than SEG_MAX: IOERR, not OK with 0 bytes. */
+static void test_get_id_too_many_segments(void **state)
+{
+	struct bfx *b = *state;
+	enum { N = VIRTIO_BLK_SEG_MAX + 1 };
+	uint64_t hdr, st, data, table;
+	struct desc *d;
+	uint32_t type = T_GET_ID, len;
+	uint16_t head;
+	int i;
+
+	drv_init(b, ~0ull & ~F_EVENT_IDX);
+	hdr = alloc(b, 16, 16);
+	st = alloc(b, 1, 1);
+	data = alloc(b, N * 4ull, 16);
+	table = alloc(b, (N + 2) * 16, 16);
+	d = ram(b, table, (N + 2) * 16);
+	memset(ram(b, hdr, 16), 0, 16);
+	memcpy(ram(b, hdr, 16), &type, 4);
+	d[0] = (struct desc){ hdr, 16, DESC_F_NEXT, 1 };
+	for (i = 0; i < N; i++)
+		d[1 + i] = (struct desc){ data + i * 4ull, 4, DESC_F_WRITE | DESC_F_NEXT,
+					  (uint16_t)(2 + i) };
+	d[N + 1] = (struct desc){ st, 1, DESC_F_WRITE, 0 };
+	{
+		struct desc *qd = ram(b, qbase(0), 16);
+		uint16_t *avail = ram(b, qbase(0) + 0x1000, 4 + 2 * QSIZE);
+
+		qd[0] = (struct desc){ table, (N + 2) * 16, 4 /* INDIRECT */, 0 };
+		avail[2] = 0;
+		__atomic_store_n(&avail[1], 1, __ATOMIC_RELEASE);
+		b->avail_idx[0] = 1;
+	}
+	kick(b, 0);
+	assert_true(wait_used(b, 0, &head, &len));
+	assert_int_equal(head, 0);
+	assert_int_equal(*(uint8_t *)ram(b, st, 1), S_IOERR);
+}
+
 int main(void)
 {
 #define P(f, p) { #f "/" #p, f, setup, teardown, (void *)&p_##p }
@@ -757,6 +932,10 @@ int main(void)
 		P(test_ro, ro),
 		P(test_direct, direct),
 		P(test_mq, mq),
+		P(test_get_id_too_many_segments, uring),
+		{ "test_rearm/uring", test_rearm, NULL, NULL, (void *)&p_uring },
+		{ "test_rearm/aio", test_rearm, NULL, NULL, (void *)&p_aio },
+		{ "test_rearm/sync", test_rearm, NULL, NULL, (void *)&p_sync },
 		cmocka_unit_test(test_new_fails),
 		cmocka_unit_test(test_default_queues),
 	};
