@@ -202,7 +202,8 @@ int rt_list(const char *dir, void (*fn)(const char *name, void *ctx), void *ctx)
 			n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n) /* names is NULL when nothing was found: qsort wants an array */
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n; i++) {
 		fn(names[i], ctx);
 		free(names[i]);
