@@ -207,7 +207,7 @@ int virtio_wire(struct vm *vm, const struct virtio_wire_desc *w, struct vm_devic
 /*
  * The groups, in vmm/dev_*.c: the board devices (uart0, rtc0, gpio0,
  * pvpanic); disk i (blk<i>); NIC i (net<i>); the virtio console (hvc0).
- * devices_create (vmm/run.c) calls them in that order: the virtio slots go
+ * phase_devices (vmm/run.c) calls them in that order: the virtio slots go
  * to disks, then NICs, then the console.
  */
 int dev_board_create(struct vm *vm);
