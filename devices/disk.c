@@ -353,13 +353,15 @@ static const struct disk_backend *const disk_backends[] = {
 	[DISK_IO_SYNC] = &disk_sync_backend,
 };
 
-struct disk_queue *disk_queue_new(struct disk *d, unsigned int depth, enum disk_io io)
+int disk_queue_new(struct disk *d, unsigned int depth, enum disk_io io, struct disk_queue **out)
 {
 	struct disk_queue *q = calloc(1, sizeof(*q));
 	int err = 0;
 
-	if (!q)
-		return NULL;
+	if (!q) {
+		err = -errno;
+		goto fail;
+	}
 	q->disk = d;
 	q->depth = depth;
 	q->done_tail = &q->done_head;
@@ -369,15 +371,20 @@ struct disk_queue *disk_queue_new(struct disk *d, unsigned int depth, enum disk_
 		q->fd = -1;
 		q->priv = NULL;
 		err = q->be->init(q, depth);
-		if (!err)
-			return q;
+		if (!err) {
+			*out = q;
+			return VMM_OK;
+		}
 		if (io < DISK_IO_SYNC)
 			log_info("disk %s: %s unavailable (%s), trying %s", d->path,
 				 q->be->name, strerror(-err), disk_backends[io + 1]->name);
 	}
 	free(q);
+fail:
 	errno = -err;
-	return NULL;
+	log_errno("disk %s: cannot set up its I/O", d->path);
+	errno = -err;
+	return VMM_ERR_HOST;
 }
 
 void disk_queue_free(struct disk_queue *q)

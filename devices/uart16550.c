@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+#include "status.h"
 #include "uart16550.h"
 
 /* Register offsets; DLL and DLM replace RBR/THR and IER while LCR.DLAB. */
@@ -403,25 +405,33 @@ const struct bus_dev_ops uart16550_ops = {
 	.write = uart16550_mmio_write,
 };
 
-struct uart16550 *uart16550_new(struct irq_line *irq, const struct uart16550_host *host)
+int uart16550_new(struct irq_line *irq, const struct uart16550_host *host,
+		  struct uart16550 **out)
 {
 	struct uart16550 *u = calloc(1, sizeof(*u));
 	int rc;
 
-	if (!u)
-		return NULL;
+	if (!u) {
+		rc = errno;
+		goto fail;
+	}
 	rc = pthread_mutex_init(&u->lock, NULL);
 	if (rc) {
 		free(u);
-		errno = rc;
-		return NULL;
+		goto fail;
 	}
 	u->irq = irq;
 	if (host)
 		u->host = *host;
 	uart_power_on(u);
 	uart_update_irq(u);
-	return u;
+	*out = u;
+	return VMM_OK;
+fail:
+	errno = rc;
+	log_errno("serial port: creating the 16550");
+	errno = rc; /* for the caller that wants the cause, as tests do */
+	return VMM_ERR_INTERNAL;
 }
 
 void uart16550_free(struct uart16550 *u)

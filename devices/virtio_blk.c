@@ -746,10 +746,12 @@ int virtio_blk_new(const struct disk_opts *o, unsigned int index, unsigned int d
 		if (!bq->chain)
 			goto fail;
 		/* Later queues start where the first one ended up. */
-		bq->dq = disk_queue_new(b->disk, VIRTIO_BLK_QUEUE_MAX,
-					i ? disk_queue_backend(b->q[0].dq) : o->io);
-		if (!bq->dq)
-			goto fail;
+		ret = disk_queue_new(b->disk, VIRTIO_BLK_QUEUE_MAX,
+				     i ? disk_queue_backend(b->q[0].dq) : o->io, &bq->dq);
+		if (ret) {
+			virtio_blk_free(b);
+			return ret;
+		}
 	}
 	blk_build_config(b);
 	*out = b;

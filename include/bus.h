@@ -70,6 +70,14 @@ struct bus {
 int bus_add(struct bus *bus, struct bus_dev *dev);
 
 /*
+ * bus_remove - take dev's window off the bus again (undoing a bus_add when
+ * a device's creation fails later on, or at teardown); a dev not on the
+ * bus is ignored. Its coalescing, if any, is the caller's to stop first.
+ * Not thread-safe: call while no vCPU runs.
+ */
+void bus_remove(struct bus *bus, struct bus_dev *dev);
+
+/*
  * bus_access - dispatch a guest access of len bytes at addr. Returns false
  * when no device claims the whole access (reads then leave data untouched;
  * the caller answers 0). Lock-free; devices lock themselves.

@@ -149,11 +149,13 @@ struct disk_queue;
 /*
  * disk_queue_new - I/O context for one thread, for at most depth requests
  * submitted and not yet reaped. Tries backend io, then the slower ones
- * (io_uring -> aio -> sync), saying so with log_info. Returns NULL with
- * errno set only when even the sync backend cannot be set up (ENOMEM).
- * Thread-safe; the queue then belongs to one thread at a time.
+ * (io_uring -> aio -> sync), saying so with log_info. Returns VMM_OK and
+ * stores the queue in *out; when not even the sync backend can be set up
+ * (ENOMEM), prints "disk PATH: cannot set up its I/O: CAUSE" (the cause
+ * also left in errno) and returns VMM_ERR_HOST. Thread-safe; the queue
+ * then belongs to one thread at a time.
  */
-struct disk_queue *disk_queue_new(struct disk *d, unsigned int depth, enum disk_io io);
+int disk_queue_new(struct disk *d, unsigned int depth, enum disk_io io, struct disk_queue **out);
 
 /*
  * disk_queue_free - free q (NULL is fine). Waits for the requests it still

@@ -80,10 +80,14 @@ struct uart16550_stats {
 /*
  * uart16550_new - a UART in its power-on state. irq is the line to drive
  * (may be NULL for a UART nobody listens to; must outlive the UART); host
- * holds the callbacks (may be NULL: output is discarded). Returns NULL with
- * errno set (ENOMEM, or the pthread error) on failure.
+ * holds the callbacks (may be NULL: output is discarded). Returns VMM_OK
+ * and stores it in *out, or prints "serial port: creating the 16550:
+ * CAUSE" (no memory, or the pthread error, also left in errno) and returns
+ * VMM_ERR_INTERNAL. The state callback is called once, for the power-on
+ * state, before this returns.
  */
-struct uart16550 *uart16550_new(struct irq_line *irq, const struct uart16550_host *host);
+int uart16550_new(struct irq_line *irq, const struct uart16550_host *host,
+		  struct uart16550 **out);
 
 /*
  * uart16550_free - free u (NULL is fine). The caller guarantees that no

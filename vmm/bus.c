@@ -30,6 +30,20 @@ int bus_add(struct bus *bus, struct bus_dev *dev)
 	return 0;
 }
 
+void bus_remove(struct bus *bus, struct bus_dev *dev)
+{
+	int i;
+
+	for (i = 0; i < bus->n; i++) {
+		if (bus->devs[i] != dev)
+			continue;
+		for (; i + 1 < bus->n; i++)
+			bus->devs[i] = bus->devs[i + 1];
+		bus->n--;
+		return;
+	}
+}
+
 struct bus_dev *bus_find(const struct bus *bus, uint64_t addr)
 {
 	int lo = 0, hi = bus->n - 1;

@@ -30,9 +30,6 @@
 
 #include "log.h"
 #include "status.h"
-#include "uart16550.h"
-#include "virtio_blk.h"
-#include "virtio_net.h"
 #include "vmm/ctl_proto.h"
 #include "vmm/json.h"
 #include "vmm/vm.h"
@@ -110,7 +107,6 @@ static void reply(int fd, const char *json_line)
 static void reply_info(struct vm *vm, int fd)
 {
 	const struct vm_config *cfg = vm->cfg;
-	struct uart16550_stats us;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -119,7 +115,6 @@ static void reply_info(struct vm *vm, int fd)
 
 	if (!f)
 		return;
-	uart16550_get_stats(vm->serial.uart, &us);
 	json_begin(&j, f);
 	json_bool(&j, "ok", true);
 	json_string(&j, "name", vm->ctl.name);
@@ -136,49 +131,13 @@ static void reply_info(struct vm *vm, int fd)
 							    : "gicv2");
 	json_uint(&j, "reboots", vm->reboots);
 	json_object_begin(&j, "console");
-	json_string(&j, "device", vm->vcon ? "virtio" : "serial");
+	json_string(&j, "device", devices_console_name(vm));
 	json_bool(&j, "attached", console_router_attached(&vm->console));
 	json_string(&j, "pty", vm->pty.master >= 0 ? vm->pty.path : NULL);
 	json_string(&j, "log", cfg->console_log);
-	json_uint(&j, "tx_bytes", us.tx_bytes);
-	json_uint(&j, "rx_bytes", us.rx_bytes);
+	devices_info(vm, &j, "console");
 	json_object_end(&j);
-	json_array_begin(&j, "disks");
-	for (i = 0; i < vm->ndisks; i++) {
-		struct virtio_blk_stats bs;
-
-		virtio_blk_get_stats(vm->disks[i].blk, &bs);
-		json_object_begin(&j, NULL);
-		json_string(&j, "path", cfg->disks[i].path);
-		json_bool(&j, "ro", cfg->disks[i].ro);
-		json_string(&j, "io", disk_io_name(virtio_blk_backend(vm->disks[i].blk)));
-		json_uint(&j, "requests", bs.requests);
-		json_uint(&j, "bytes_read", bs.bytes_read);
-		json_uint(&j, "bytes_written", bs.bytes_written);
-		json_uint(&j, "io_errors", bs.io_errors);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_array_begin(&j, "nics");
-	for (i = 0; i < vm->nnics; i++) {
-		const struct vm_nic *n = &vm->nics[i];
-		struct virtio_net_stats ns;
-		char mac[18];
-
-		virtio_net_get_stats(n->net, &ns);
-		json_object_begin(&j, NULL);
-		json_string(&j, "tap", n->ifname);
-		json_string(&j, "mac", net_mac_format(n->mac, mac));
-		json_bool(&j, "vhost", virtio_net_uses_vhost(n->net));
-		json_bool(&j, "link", !cfg->nets[i].link_down);
-		/* The userspace path's packets; vhost-net's are the tap's counters. */
-		json_uint(&j, "rx_packets", ns.rx_packets);
-		json_uint(&j, "rx_bytes", ns.rx_bytes);
-		json_uint(&j, "tx_packets", ns.tx_packets);
-		json_uint(&j, "tx_bytes", ns.tx_bytes);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	devices_info_lists(vm, &j);
 	json_end(&j);
 	fclose(f);
 	if (buf) {

@@ -24,7 +24,6 @@
 #include "arm64/dt.h"
 #include "log.h"
 #include "status.h"
-#include "uart16550.h"
 #include "vmm/builtin_initrd.h"
 #include "vmm/host_kernel.h"
 #include "vmm/vm.h"
@@ -37,6 +36,7 @@
 /* Everything a boot puts in RAM: kernel, initrd, a fresh device tree. */
 static int guest_load(struct vm *vm)
 {
+	struct dev_desc devs[VM_MAX_DEVICES];
 	struct dt_params p;
 	uint64_t *mpidr;
 	void *fdt;
@@ -59,8 +59,8 @@ static int guest_load(struct vm *vm)
 	p.its = vm->kvm.its;
 	p.psci_version = vm->kvm.psci_version;
 	p.bootargs = vm->bootargs;
-	p.devs = vm->devs;
-	p.ndevs = vm->ndevs;
+	p.devs = devs;
+	p.ndevs = devices_dt(vm, devs);
 	/* Fresh seeds each boot: KASLR and the guest's entropy pool depend on them. */
 	if (getrandom(&p.kaslr_seed, sizeof(p.kaslr_seed), 0) != sizeof(p.kaslr_seed) ||
 	    getrandom(p.rng_seed, sizeof(p.rng_seed), 0) != sizeof(p.rng_seed))
@@ -245,6 +245,30 @@ static int phase_vcpus(struct vm *vm)
 	return arm64_gic_init(&vm->kvm);
 }
 
+/*
+ * Every device of the guest, into the device table (vmm/devices.h): after
+ * the vGIC is initialised and guest RAM registered. The board's devices
+ * first (the serial port is the device tree's stdout-path), then the
+ * virtio-mmio slots in the order the guest probes them: disks in
+ * command-line order (vda, vdb, ...), NICs (eth0, ...), the console. On
+ * failure vm_teardown() destroys what was made.
+ */
+static int phase_devices(struct vm *vm)
+{
+	unsigned int i;
+	int r;
+
+	dev_kvm_host(&vm->devices.host, &vm->kvm);
+	r = dev_board_create(vm);
+	for (i = 0; !r && i < vm->cfg->ndisks; i++)
+		r = dev_disk_create(vm, i);
+	for (i = 0; !r && i < vm->cfg->nnets; i++)
+		r = dev_nic_create(vm, i);
+	if (!r && vm->cfg->console_virtio)
+		r = dev_console_create(vm);
+	return r;
+}
+
 static void vm_teardown(struct vm *vm)
 {
 	unsigned int i;
@@ -402,7 +426,6 @@ int vmm_run(const struct vm_config *cfg)
 	vm.ctl.listen_fd = vm.ctl.lock_fd = -1;
 	console_router_init(&vm.console);
 	console_router_install(&vm.console);
-	vm.irq_vcon.fd = -1;
 	vm.pty.master = -1;
 	for (r = 0; r < CTL_MAX_CLIENTS; r++)
 		vm.ctl.clients[r].fd = -1;
@@ -452,7 +475,7 @@ int vmm_run(const struct vm_config *cfg)
 	if (!r)
 		r = phase_vcpus(&vm);
 	if (!r)
-		r = devices_create(&vm);
+		r = phase_devices(&vm);
 	if (!r)
 		r = guest_load(&vm);
 	if (!r)

@@ -25,6 +25,9 @@
  * thread changed IER; replays run on whichever thread drains, serialised
  * by the coalescer. Output written during a replay is collected and written
  * with one write(2) when the drain ends (serial_drained).
+ *
+ * The port is the device table's uart0 (vmm/devices.h), the first entry:
+ * the device tree's stdout-path names it.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -35,9 +38,18 @@
 #include "log.h"
 #include "status.h"
 #include "uart16550.h"
+#include "vmm/json.h"
 #include "vmm/vm.h"
 
 #define UART_THR 0
+
+/* The port's state: the uart0 entry's priv. */
+struct vm_serial {
+	struct vm_device *dev;  /* its window, d->bus, THR coalescible with VMM_SERIAL_COALESCE */
+	struct uart16550 *uart;
+	uint8_t out[4096];      /* output collected during a replay of coalesced writes */
+	size_t nout;
+};
 
 static void out_flush(struct vm_serial *s)
 {
@@ -65,20 +77,20 @@ static void serial_rx_ready(void *ctx)
 	struct vm_serial *s = ctx;
 	uint64_t one = 1;
 
-	if (write(s->vm->rx_ready_fd, &one, sizeof(one)) < 0) {
+	if (write(s->dev->vm->rx_ready_fd, &one, sizeof(one)) < 0) {
 		/* an eventfd write only fails on overflow, which a latch cannot reach */
 	}
 }
 
 static void zone_set(struct vm_serial *s, bool on)
 {
-	int r = bus_coalesce(&s->vm->bus, &s->bus, on);
+	int r = bus_coalesce(&s->dev->vm->bus, &s->dev->bus, on);
 
 	if (r == 0 || r == -EOPNOTSUPP)
 		return;
 	log_warn("serial: %s coalesced THR writes: %s; output takes the slow path",
 		 on ? "registering" : "unregistering", strerror(-r));
-	s->bus.coalesce_len = 0; /* give up on coalescing for good */
+	s->dev->bus.coalesce_len = 0; /* give up on coalescing for good */
 }
 
 /* The UART's LSR or IER changed (UART lock held): follow ETBEI. */
@@ -93,33 +105,29 @@ static void serial_state(void *ctx, uint8_t lsr, uint8_t ier)
 /* A drain that replayed writes ended: what the UART sent goes out in one write. */
 static void serial_drained(struct bus_dev *dev)
 {
-	struct vm_serial *s = (struct vm_serial *)((char *)dev - offsetof(struct vm_serial, bus));
+	struct vm_device *d = (struct vm_device *)((char *)dev - offsetof(struct vm_device, bus));
+	struct vm_serial *s = d->priv;
 
-	if (s->nout)
+	if (s && s->nout)
 		out_flush(s);
 }
 
-void serial_drain(struct vm_serial *s)
+static int serial_create(struct vm_device *d, void *arg)
 {
-	if (s->vm)
-		bus_drain(&s->vm->bus);
-}
-
-int serial_create(struct vm *vm, struct vm_serial *s, struct irq_line *irq)
-{
+	struct vm_serial *s = calloc(1, sizeof(*s));
 	struct uart16550_host host = {
 		.tx = serial_tx, .rx_ready = serial_rx_ready, .state = serial_state, .ctx = s,
 	};
+	int r;
 
-	memset(s, 0, sizeof(*s));
-	s->vm = vm;
-	s->base = LAYOUT_UART;
-	s->size = LAYOUT_UART_SIZE;
-	s->bus.name = "uart0";
-	s->bus.base = s->base;
-	s->bus.size = s->size;
-	s->bus.ops = &uart16550_ops;
-	s->bus.drained = serial_drained;
+	(void)arg;
+	if (!s) {
+		log_errno("serial port");
+		return VMM_ERR_INTERNAL;
+	}
+	s->dev = d;
+	d->priv = s;
+	d->bus.drained = serial_drained;
 	/*
 	 * Opt-in for now: with the zone toggled on IER writes, a guest powering
 	 * off while its tty was transmitting by interrupt was once seen to hang
@@ -127,30 +135,83 @@ int serial_create(struct vm *vm, struct vm_serial *s, struct irq_line *irq)
 	 * default and VMM_SERIAL_COALESCE=1 turns the fast path on.
 	 */
 	if (getenv("VMM_SERIAL_COALESCE")) {
-		s->bus.coalesce_off = UART_THR;
-		s->bus.coalesce_len = 1;
+		d->bus.coalesce_off = UART_THR;
+		d->bus.coalesce_len = 1;
 	}
 	/* The model reports its power-on state now: that maps the zone. */
-	s->uart = uart16550_new(irq, &host);
-	if (!s->uart) {
-		log_errno("serial port: creating the 16550");
-		return VMM_ERR_INTERNAL;
-	}
-	s->bus.opaque = s->uart;
-	if (bus_add(&vm->bus, &s->bus)) {
-		log_error("serial port: its window overlaps another device");
-		return VMM_ERR_INTERNAL;
-	}
-	log_info("serial: THR writes %s", s->bus.coalescing ? "coalesced while polled" : "exit");
-	return 0;
+	r = uart16550_new(&d->irq, &host, &s->uart);
+	if (r)
+		return r;
+	d->model = s->uart;
+	return VMM_OK;
 }
 
-void serial_destroy(struct vm_serial *s)
+/* Replay what the guest wrote before anything else touches the port. */
+static void serial_drain(struct vm_device *d)
 {
-	if (!s->vm)
-		return;
-	serial_drain(s);
-	uart16550_free(s->uart);
-	s->uart = NULL;
-	s->vm = NULL;
+	bus_drain(&d->vm->bus);
+}
+
+static void serial_reset(struct vm_device *d)
+{
+	serial_drain(d);
+	uart16550_reset(d->model);
+}
+
+static void serial_destroy(struct vm_device *d)
+{
+	struct vm_serial *s = d->priv;
+
+	if (d->model)
+		serial_drain(d);
+	uart16550_free(d->model);
+	d->model = NULL;
+	if (s && s->nout)
+		out_flush(s);
+	free(s);
+	d->priv = NULL;
+}
+
+/* Its counters in `vmm info`'s console object, whichever device the console is. */
+static void serial_info(struct vm_device *d, struct json *j)
+{
+	struct uart16550_stats us;
+
+	uart16550_get_stats(d->model, &us);
+	json_uint(j, "tx_bytes", us.tx_bytes);
+	json_uint(j, "rx_bytes", us.rx_bytes);
+}
+
+static size_t serial_console_rx(struct vm_device *d, const uint8_t *buf, size_t len)
+{
+	return uart16550_rx(d->model, buf, len);
+}
+
+static const struct vm_device_ops serial_ops = {
+	.reset = serial_reset,
+	.destroy = serial_destroy,
+	.info_key = "console",
+	.info_members = true,
+	.info = serial_info,
+	.console = "serial",
+	.console_rx = serial_console_rx,
+};
+
+static const struct board_desc serial_desc = {
+	.name = "uart0",
+	.dt = { .kind = DEV_UART16550, .base = LAYOUT_UART, .size = LAYOUT_UART_SIZE,
+		.spi = LAYOUT_SPI_UART },
+	.bus_ops = &uart16550_ops,
+	.create = serial_create,
+};
+
+int serial_add(struct vm *vm)
+{
+	struct vm_device *d;
+	int r = board_wire(vm, &serial_desc, &serial_ops, NULL, &d);
+
+	if (r)
+		return r;
+	log_info("serial: THR writes %s", d->bus.coalescing ? "coalesced while polled" : "exit");
+	return VMM_OK;
 }

@@ -19,17 +19,9 @@
 #include "vmm/console_router.h"
 #include "vmm/console_pty.h"
 #include "vmm/ctl_proto.h"
+#include "vmm/devices.h"
 #include "vmm/loader.h"
 #include "vmm/runtime.h"
-
-struct uart16550;
-struct pl031;
-struct pl061;
-struct pvpanic;
-struct virtio_blk;
-struct virtio_console;
-struct virtio_net;
-struct virtio_mmio;
 
 /* What ended a guest run, posted by a vCPU thread or the main loop. */
 enum vm_event {
@@ -62,46 +54,12 @@ struct vm_ctl {
 	double started;         /* CLOCK_MONOTONIC seconds */
 };
 
-/* The 16550 console with its fast path (vmm/serial.c). */
-struct vm_serial {
-	struct vm *vm;
-	struct uart16550 *uart;
-	uint64_t base, size;
-	uint8_t out[4096];        /* output collected during a replay of coalesced writes */
-	size_t nout;
-	struct bus_dev bus;       /* THR coalescible with VMM_SERIAL_COALESCE set */
-};
-
 struct vcpu_thread {
 	struct arm64_vcpu cpu;
 	struct vm *vm;
 	pthread_t tid;
 	bool started;
 	atomic_bool stop;
-};
-
-/* A --disk: virtio-blk behind a virtio-mmio transport. */
-struct vm_disk {
-	struct vm *vm;
-	char name[16];
-	uint64_t base;
-	struct virtio_blk *blk;
-	struct virtio_mmio *mmio;
-	struct irq_line irq;    /* edge, through an irqfd */
-	struct bus_dev bus;
-};
-
-/* One --network NIC (vmm/kvm_net.c). */
-struct vm_nic {
-	struct vm *vm;           /* NULL until nic_create() starts on it */
-	char name[16];
-	uint64_t base;
-	struct virtio_net *net;
-	struct virtio_mmio *mmio;
-	struct irq_line irq;     /* edge, through an irqfd (vhost-net's call fd) */
-	struct bus_dev bus;
-	char ifname[16];         /* the tap's */
-	uint8_t mac[6];
 };
 
 struct vm {
@@ -116,24 +74,7 @@ struct vm {
 	struct vcpu_thread *vcpus;
 	unsigned int nvcpus;
 
-	struct dev_desc devs[4 + LAYOUT_VIRTIO_MAX];
-	unsigned int ndevs;
-	struct vm_serial serial;
-	struct pl031 *rtc;
-	struct pl061 *gpio;
-	struct pvpanic *pvpanic;
-	struct irq_line irq_uart, irq_rtc, irq_gpio;
-	struct bus_dev bus_rtc, bus_gpio, bus_pvpanic;
-	struct virtio_console *vcon;       /* --console virtio, else NULL */
-	struct virtio_mmio *vcon_mmio;
-	struct irq_line irq_vcon;
-	struct bus_dev bus_vcon;
-	uint64_t vcon_base;
-	struct vm_disk disks[CONFIG_MAX_DISKS];
-	unsigned int ndisks;    /* created so far */
-	struct vm_nic nics[NET_MAX_NICS];
-	unsigned int nnics;     /* created so far */
-	unsigned int nvirtio;   /* virtio-mmio slots used */
+	struct vm_devices devices; /* every device of the guest (vmm/devices.h) */
 
 	/* vCPU threads report the first event; the main loop waits on event_fd. */
 	struct dev_gate gate;   /* closed while paused: see dev_thread.h */
@@ -165,48 +106,11 @@ void vcpu_stop_all(struct vm *vm);
 void vcpu_signals_init(void);
 
 /*
- * devices_create - every device of the guest, after the vGIC is initialised
- * and guest RAM registered. Returns a status after printing the cause.
- * devices_reset - back to power-on state, for a guest reboot (vCPUs stopped).
- * devices_destroy - stop device threads and free it all; safe when partly created.
+ * serial_add - the 16550 console, uart0, at LAYOUT_UART with its fast path
+ * (coalesced THR writes; vmm/serial.c): the first board device, after
+ * vCPUs exist. Returns a status.
  */
-int devices_create(struct vm *vm);
-
-/*
- * add_to_bus - put a device model on the MMIO bus; add_desc - describe it
- * for the device tree. nic_create - NIC i of the configuration, with its
- * tap (and vhost-net), on the next virtio-mmio slot; nic_destroy - undo it
- * (safe on a NIC never or partly created). vmm/kvm_devices.c,
- * vmm/kvm_net.c; main thread.
- */
-int add_to_bus(struct vm *vm, struct bus_dev *bd, const char *name, uint64_t base,
-	       uint64_t size, const struct bus_dev_ops *ops, void *opaque);
-void add_desc(struct vm *vm, enum dev_kind kind, uint64_t base, uint64_t size, unsigned int spi,
-	      int edge);
-int nic_create(struct vm *vm, unsigned int i);
-void nic_destroy(struct vm *vm, struct vm_nic *n);
-void devices_power_button(struct vm *vm);
-
-/*
- * devices_console_rx - console input for the guest's console device (the
- * 16550 or virtio-console); returns how much it took (the rest waits for
- * rx_ready_fd). devices_console_size - the console's terminal size
- * (virtio-console only; the UART has none). Main thread.
- */
-size_t devices_console_rx(struct vm *vm, const uint8_t *buf, size_t len);
-void devices_console_size(struct vm *vm, unsigned int cols, unsigned int rows);
-void devices_reset(struct vm *vm);
-void devices_destroy(struct vm *vm);
-
-/*
- * serial_create - the 16550 console at LAYOUT_UART with its fast path
- * (coalesced THR writes); after vCPUs exist. Returns a status.
- * serial_drain - replay coalesced writes (bus_drain), in order; any thread.
- * serial_destroy - drain, then free; safe on a never-created serial.
- */
-int serial_create(struct vm *vm, struct vm_serial *s, struct irq_line *irq);
-void serial_drain(struct vm_serial *s);
-void serial_destroy(struct vm_serial *s);
+int serial_add(struct vm *vm);
 
 /*
  * ctl_open - claim the VM's name and listen on its control socket.

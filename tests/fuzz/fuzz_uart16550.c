@@ -54,9 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz f = { data, size };
 	struct irq_line irq = { .set = irq_set_fn };
 	struct fz_regs r = { &uart16550_ops, NULL, UART16550_MMIO_SIZE, host, NULL };
-	struct uart16550 *u = uart16550_new(&irq, &h);
+	struct uart16550 *u = NULL;
 
-	if (!u)
+	if (uart16550_new(&irq, &h, &u))
 		abort();
 	r.dev = r.ctx = u;
 	fz_regs_run(&r, &f);

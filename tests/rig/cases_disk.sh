@@ -464,6 +464,17 @@ case_disk_odd_size() { #rig: all-modes
 case_bad_disk_missing() {
 	badk bad-disk-missing 3 '/nonexistent/disk\.img' --disk /nonexistent/disk.img
 }
+# One disk more than there is room for: refused before any image is opened,
+# with one line naming the disk and the limit, as a usage error.
+case_bad_disk_slots() {
+	args= i=0
+	while [ "$i" -le 32 ]; do
+		args="$args --disk $PWD/d$i.img"
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2086 # args is a word list
+	badk bad-disk-slots 2 'disk .*d32\.img.*32' $args
+}
 case_bad_disk_dir() {
 	need_scratch bad-disk-dir || return
 	badk bad-disk-dir 3 "$D" --disk "$D"

@@ -404,7 +404,8 @@ static void test_fallback(void **state)
 	log_verbosity = 1;
 	fail_uring = 1;
 	unit_capture_begin(&cap, 2);
-	q = disk_queue_new(d, 8, DISK_IO_URING);
+	q = NULL;
+	assert_int_equal(disk_queue_new(d, 8, DISK_IO_URING, &q), 0);
 	unit_capture_end(&cap);
 	assert_non_null(q);
 	assert_int_equal(disk_queue_backend(q), DISK_IO_AIO);
@@ -415,7 +416,7 @@ static void test_fallback(void **state)
 
 	fail_aio = 1;
 	unit_capture_begin(&cap, 2);
-	q = disk_queue_new(d, 8, DISK_IO_URING);
+	assert_int_equal(disk_queue_new(d, 8, DISK_IO_URING, &q), 0);
 	unit_capture_end(&cap);
 	assert_int_equal(disk_queue_backend(q), DISK_IO_SYNC);
 	assert_int_equal(unit_count_lines(cap.text), 2);
@@ -461,8 +462,7 @@ static int bfx_open(void **state, bool ro, bool direct)
 	o.direct = direct;
 	if (disk_open(&o, &b->d))
 		return -1;
-	b->q = disk_queue_new(b->d, 16, b->io);
-	if (!b->q)
+	if (disk_queue_new(b->d, 16, b->io, &b->q))
 		return -1;
 	*state = b;
 	return 0;

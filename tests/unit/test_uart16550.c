@@ -72,8 +72,7 @@ static int setup(void **state)
 
 	memset(&fx, 0, sizeof(fx));
 	fx.irq.line.set = fake_irq_set;
-	fx.u = uart16550_new(&fx.irq.line, &host);
-	if (!fx.u)
+	if (uart16550_new(&fx.irq.line, &host, &fx.u))
 		return -1;
 	*state = &fx;
 	return 0;
@@ -610,10 +609,11 @@ static void test_hostile_accesses(void **state)
 
 static void test_no_host_callbacks(void **state)
 {
-	struct uart16550 *u = uart16550_new(NULL, NULL);
+	struct uart16550 *u = NULL;
 	uint8_t v = 'x';
 
 	(void)state;
+	assert_int_equal(uart16550_new(NULL, NULL, &u), 0);
 	assert_non_null(u);
 	uart16550_ops.write(u, THR, &v, 1);
 	assert_int_equal(uart16550_rx(u, &v, 1), 1);
@@ -679,7 +679,7 @@ static void test_console_thread_backpressure(void **state)
 	c.efd = eventfd(0, EFD_CLOEXEC);
 	assert_true(c.efd >= 0);
 	host.ctx = &c;
-	c.u = uart16550_new(NULL, &host);
+	assert_int_equal(uart16550_new(NULL, &host, &c.u), 0);
 	assert_non_null(c.u);
 	v = 0x01;
 	uart16550_ops.write(c.u, FCR, &v, 1);
@@ -702,8 +702,10 @@ static void test_console_thread_backpressure(void **state)
 
 static void test_new_failures(void **state)
 {
+	struct uart16550 *u = NULL;
+
 	(void)state;
-	fault_check_new(uart16550_new(NULL, NULL), fail_mutex_init);
+	fault_check_status(uart16550_new(NULL, NULL, &u), u, fail_mutex_init);
 }
 
 /*
@@ -739,7 +741,7 @@ static void test_state_callback(void **state)
 	(void)state;
 	memset(&l, 0, sizeof(l));
 	l.irq.line.set = fake_irq_set;
-	u = uart16550_new(&l.irq.line, &host);
+	assert_int_equal(uart16550_new(&l.irq.line, &host, &u), 0);
 	assert_non_null(u);
 	/* Power-on state reported once at creation. */
 	assert_int_equal(l.n, 1);

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The guest's NICs (--network tap...): a tap, vhost-net when it is usable
+ * and wanted, and a virtio-net device on the next virtio-mmio slot
+ * (virtio_wire), net0, net1, ... after the disks: eth0, eth1, ... in
+ * command-line order.
+ *
+ * vhost-net needs nothing of vmm on the data path: KVM's ioeventfd on
+ * QueueNotify is its kick fd and the NIC's irqfd is its call fd, so a
+ * packet costs neither a userspace exit nor a KVM_IRQ_LINE.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "net.h"
+#include "status.h"
+#include "vhost_net.h"
+#include "virtio_net.h"
+#include "vmm/json.h"
+#include "vmm/vm.h"
+
+/*
+ * One vhost-net per queue pair into v[], or none: with vhost=on a failure
+ * is an error, by default it is the userspace path (said with --verbose).
+ * Returns 0 (*use says which) or VMM_ERR_HOST.
+ */
+static int open_vhost(struct vm *vm, unsigned int i, unsigned int npairs,
+		      struct vhost_net **v, bool *use)
+{
+	const struct net_opts *o = &vm->cfg->nets[i];
+	const char *why = "";
+	unsigned int p;
+	int r = 0;
+
+	*use = false;
+	if (o->vhost == NET_VHOST_OFF)
+		return 0;
+	for (p = 0; p < npairs; p++) {
+		r = vhost_net_open(&vm->mem, &v[p], &why);
+		if (r)
+			break;
+	}
+	if (!r) {
+		*use = true;
+		return 0;
+	}
+	while (p--) /* the ones opened before the failure */
+		vhost_net_close(v[p]);
+	if (o->vhost == NET_VHOST_ON) {
+		log_error("network %u: vhost=on, but vhost-net is unusable: %s: %s", i, why,
+			  strerror(-r));
+		return VMM_ERR_HOST;
+	}
+	log_info("network %u: vhost-net unusable (%s: %s): the userspace path", i, why,
+		 strerror(-r));
+	return 0;
+}
+
+/* The NIC's own state (the entry's priv). */
+struct nic {
+	char ifname[16];         /* the tap's */
+	uint8_t mac[6];
+};
+
+/* The tap, vhost-net if wanted and usable, and the virtio-net model. */
+static int nic_model(struct vm_device *d, void *arg, unsigned int *nqueues)
+{
+	struct vm *vm = d->vm;
+	unsigned int i = d->index;
+	const struct net_opts *o = &vm->cfg->nets[i];
+	struct vhost_net *vhost[NET_MAX_PAIRS] = { NULL };
+	unsigned int npairs = o->queues ? o->queues : 1, p;
+	struct virtio_net *net;
+	struct nic *n;
+	struct tap tap;
+	bool use_vhost;
+	int r;
+
+	(void)arg;
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		log_errno("network %u", i);
+		return VMM_ERR_INTERNAL;
+	}
+	d->priv = n;
+	r = tap_open(o, npairs, &tap);
+	if (r)
+		return r;
+	snprintf(n->ifname, sizeof(n->ifname), "%s", tap.ifname);
+	/* Always said: the user has to configure the host's end of it. */
+	if (tap.created)
+		fprintf(stderr, "vmm: network %u: created tap %s\n", i, tap.ifname);
+	if (o->has_mac)
+		memcpy(n->mac, o->mac, sizeof(n->mac));
+	else
+		net_default_mac(vm->ctl.name, i, n->mac);
+	r = open_vhost(vm, i, npairs, vhost, &use_vhost);
+	if (r) {
+		tap_close(&tap);
+		return r;
+	}
+	r = virtio_net_new(i, n->mac, &tap, use_vhost ? vhost : NULL, npairs, !o->link_down, &net);
+	if (r) {
+		tap_close(&tap);
+		for (p = 0; p < npairs; p++)
+			vhost_net_close(vhost[p]);
+		return r;
+	}
+	d->model = net;
+	*nqueues = virtio_net_num_queues(net);
+	return VMM_OK;
+}
+
+static void nic_destroy(struct vm_device *d)
+{
+	/* The transport is gone already: the device (threads, vhost) stopped before the tap goes. */
+	if (d->model)
+		virtio_net_free(d->model);
+	free(d->priv);
+}
+
+static void nic_info(struct vm_device *d, struct json *j)
+{
+	const struct nic *n = d->priv;
+	struct virtio_net_stats ns;
+	char mac[18];
+
+	virtio_net_get_stats(d->model, &ns);
+	json_string(j, "tap", n->ifname);
+	json_string(j, "mac", net_mac_format(n->mac, mac));
+	json_bool(j, "vhost", virtio_net_uses_vhost(d->model));
+	json_bool(j, "link", !d->vm->cfg->nets[d->index].link_down);
+	/* The userspace path's packets; vhost-net's are the tap's counters. */
+	json_uint(j, "rx_packets", ns.rx_packets);
+	json_uint(j, "rx_bytes", ns.rx_bytes);
+	json_uint(j, "tx_packets", ns.tx_packets);
+	json_uint(j, "tx_bytes", ns.tx_bytes);
+}
+
+static const struct vm_device_ops nic_ops = {
+	.destroy = nic_destroy,
+	.info_key = "nics",
+	.info = nic_info,
+};
+
+int dev_nic_create(struct vm *vm, unsigned int i)
+{
+	const struct net_opts *o = &vm->cfg->nets[i];
+	char name[16], what[32], mac[18];
+	struct virtio_wire_desc w = {
+		.name = name, .what = what, .ops = &nic_ops, .vops = &virtio_net_dev_ops,
+		.qmax = VIRTIO_NET_QUEUE_MAX, .index = i, .create = nic_model,
+	};
+	struct vm_device *d;
+	const struct nic *n;
+	int r;
+
+	snprintf(name, sizeof(name), "net%u", i);
+	snprintf(what, sizeof(what), "network %u", i);
+	r = virtio_wire(vm, &w, &d);
+	if (r)
+		return r;
+	n = d->priv;
+	log_info("network %u: tap %s, mac %s, %u queue pair(s), %s", i, n->ifname,
+		 net_mac_format(n->mac, mac), o->queues ? o->queues : 1,
+		 virtio_net_uses_vhost(d->model) ? "vhost-net" : "userspace");
+	return VMM_OK;
+}
