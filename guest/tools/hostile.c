@@ -151,22 +151,25 @@ static uint64_t free_ram(void)
 	return 0;
 }
 
-static void map_all(uint64_t base)
+/* len bytes of guest physical memory at pa, through /dev/mem. */
+static void *map_phys(uint64_t pa, size_t len, const char *what)
 {
-	int fd = open("/dev/mem", O_RDWR | O_SYNC);
+	static int fd = -1;
 	void *p;
 
-	if (fd < 0)
+	if (fd < 0 && (fd = open("/dev/mem", O_RDWR | O_SYNC)) < 0)
 		die("/dev/mem");
-	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)base);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)pa);
 	if (p == MAP_FAILED)
-		die("mmap registers");
-	regs = p;
+		die(what);
+	return p;
+}
+
+static void map_all(uint64_t base)
+{
+	regs = map_phys(base, 4096, "mmap registers");
 	ring_pa = free_ram();
-	p = mmap(NULL, RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)ring_pa);
-	if (p == MAP_FAILED)
-		die("mmap ring page");
-	ring = p;
+	ring = map_phys(ring_pa, RING_BYTES, "mmap ring page");
 	if (rd(R_MAGIC) != 0x74726976 || rd(R_VERSION) != 2 || rd(R_DEVICE_ID) != 2) {
 		errno = ENODEV;
 		die("not a virtio-mmio v2 block device");
@@ -264,15 +267,8 @@ static int flood(uint64_t base, unsigned int nq, unsigned int secs)
 	double end = now() + secs;
 	unsigned long n = 0;
 	unsigned int q;
-	int fd = open("/dev/mem", O_RDWR | O_SYNC);
-	void *p;
 
-	if (fd < 0)
-		die("/dev/mem");
-	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)base);
-	if (p == MAP_FAILED)
-		die("mmap registers");
-	regs = p;
+	regs = map_phys(base, 4096, "mmap registers");
 	printf("GUEST hostile flooding\n");
 	fflush(stdout);
 	while (now() < end)
