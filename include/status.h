@@ -34,6 +34,7 @@ enum vmm_status {
 	VMM_KILLED = 10,        /* ended by `vmm kill` (or `vmm stop` past its timeout) */
 	VMM_NO_VM = 11,         /* a command named a VM that is not running */
 	VMM_BUSY = 12,          /* the VM's console is already attached elsewhere */
+	VMM_SANDBOX = 13,       /* the sandbox stopped a forbidden system call (--sandbox) */
 	/* 128 + N: vmm ended because of signal N (SIGINT, SIGTERM, SIGHUP) */
 };
 
