@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <time.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -411,6 +412,14 @@ int vmm_run(const struct vm_config *cfg)
 		if (r >= 0)
 			return r;
 	}
+	/*
+	 * One malloc arena for every thread, set before the first thread: the
+	 * C library trims a thread arena's heap only after reading
+	 * /proc/sys/vm/overcommit_memory, an open the sandbox forbids, at
+	 * whatever free() happens to shrink it.
+	 */
+	if (!cfg->sandbox_off)
+		mallopt(M_ARENA_MAX, 1);
 	memset(&vm, 0, sizeof(vm));
 	vm.cfg = cfg;
 	vm.host.kvm_fd = -1;
