@@ -47,12 +47,12 @@ PURE_SRCS := $(filter-out $(KVM_SRCS),$(ALL_SRCS))
 NATIVE_DIR := build/native
 CROSS_DIR := build/aarch64
 NATIVE_CFLAGS := $(CFLAGS_COMMON) $(shell pkg-config --cflags liburing 2>/dev/null)
-NATIVE_LIBS := -lfdt $(shell pkg-config --libs liburing 2>/dev/null) -laio -lz -lpthread
+NATIVE_LIBS := -lfdt $(shell pkg-config --libs liburing 2>/dev/null) -laio -lz -lpthread -lseccomp
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 CROSS_CFLAGS := $(CFLAGS_COMMON) -I$(SYSROOT)/usr/include
 CROSS_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
-CROSS_LIBS := -lfdt -luring -laio -lz -lpthread
+CROSS_LIBS := -lfdt -luring -laio -lz -lseccomp -lpthread
 
 # The initramfs built into vmm (vmm/builtin_initrd.S): made by
 # guest/mkbuiltin.sh from an arm64 busybox-static, by default the one

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "guest_mem.h"
 #include "irq.h"
+#include "sandbox.h"
 #include "vcpu_exit.h"
 
 struct kvm_run;
@@ -208,5 +209,12 @@ int arm64_ioeventfd(struct arm64_vm *vm, uint64_t addr, uint32_t len, uint32_t d
 
 /* arm64_exit_name - printable name of a KVM exit reason. */
 const char *arm64_exit_name(uint32_t reason);
+
+/*
+ * arm64_sandbox_ioctls - the KVM ioctl requests vmm makes after set-up, each
+ * with the narrowest thread kind that makes it (include/sandbox.h); stores
+ * the table in *out and returns its length.
+ */
+size_t arm64_sandbox_ioctls(const struct sandbox_ioctl **out);
 
 #endif

@@ -366,3 +366,30 @@ const char *arm64_exit_name(uint32_t reason)
 		return names[reason];
 	return "unknown";
 }
+
+/*
+ * What the sandbox lets through to KVM: the vCPU run loop and MMIO exits,
+ * interrupt lines (KVM_IRQ_LINE from device threads too: rtc, gpio),
+ * ioeventfds and irqfds bound at DRIVER_OK and unbound at reset, and the
+ * main thread's reboot (vCPU init, registers, counter), pause/resume and
+ * teardown (coalesced MMIO zones).
+ */
+static const struct sandbox_ioctl kvm_ioctls[] = {
+	{ KVM_IRQ_LINE, SANDBOX_DEVICE },
+	{ KVM_RUN, SANDBOX_VCPU },
+	{ KVM_GET_ONE_REG, SANDBOX_VCPU },
+	{ KVM_SET_ONE_REG, SANDBOX_VCPU },
+	{ KVM_SET_VCPU_EVENTS, SANDBOX_VCPU },
+	{ KVM_IOEVENTFD, SANDBOX_VCPU },
+	{ KVM_IRQFD, SANDBOX_VCPU },
+	{ KVM_ARM_VCPU_INIT, SANDBOX_MAIN },
+	{ KVM_ARM_SET_COUNTER_OFFSET, SANDBOX_MAIN },
+	{ KVM_REGISTER_COALESCED_MMIO, SANDBOX_MAIN },
+	{ KVM_UNREGISTER_COALESCED_MMIO, SANDBOX_MAIN },
+};
+
+size_t arm64_sandbox_ioctls(const struct sandbox_ioctl **out)
+{
+	*out = kvm_ioctls;
+	return sizeof(kvm_ioctls) / sizeof(kvm_ioctls[0]);
+}

@@ -13,15 +13,19 @@
  * thread that expects it: vCPU threads unblock SIGUSR1 as their kick, and a
  * device may well be started from a vCPU thread (virtio's DRIVER_OK), whose
  * mask a new thread would otherwise inherit. Device threads are named, so
- * that ps, top and gdb tell them apart.
+ * that ps, top and gdb tell them apart. With the sandbox on, a device thread
+ * adds the device filter to the one it inherits before it runs (sandbox.h),
+ * and takes SIGSYS, the sandbox's report, though nothing else.
  */
 
 /*
  * dev_thread_start - start fn(arg) in a new thread, store its id in *thread
- * and name it name (cut to the kernel's limit of 15 characters). Every
- * signal is blocked in the new thread; the caller's own mask is the same on
- * return. Thread-safe. Returns 0, or the error number from pthread_create()
- * with no thread started. A failure to name the thread is ignored.
+ * and name it name (cut to the kernel's limit of 15 characters; the thread
+ * names itself as it starts, before fn runs). Every signal is blocked in the
+ * new thread (SIGSYS too unless the sandbox is on); the caller's own mask is
+ * the same on return. Thread-safe. Returns 0, or an error number (ENOMEM,
+ * or pthread_create()'s) with no thread started. A failure to name the
+ * thread is ignored.
  */
 int dev_thread_start(pthread_t *thread, const char *name, void *(*fn)(void *), void *arg);
 

@@ -35,6 +35,7 @@ enum vmm_status {
 	VMM_NO_VM = 11,         /* a command named a VM that is not running */
 	VMM_BUSY = 12,          /* the VM's console is already attached elsewhere, or the
 				 * VM is still starting (no control socket yet): try again */
+	VMM_SANDBOX = 13,       /* the sandbox stopped a forbidden system call (--sandbox) */
 	/* 128 + N: vmm ended because of signal N (SIGINT, SIGTERM, SIGHUP) */
 };
 

@@ -4,7 +4,7 @@
 # (or sudo). The arm64 libraries, kernels and busybox are not installed but
 # unpacked into the cache by tests/rig/fetch.sh, leaving dpkg untouched.
 set -eu
-pkgs="gcc make pkg-config libfdt-dev liburing-dev libaio-dev libcmocka-dev zlib1g-dev
+pkgs="gcc make pkg-config libfdt-dev liburing-dev libaio-dev libcmocka-dev zlib1g-dev libseccomp-dev
  device-tree-compiler e2fsprogs cpio xz-utils gzip ca-certificates debian-archive-keyring
  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
  flex bison bc libssl-dev libelf-dev linux-source-6.12 busybox-static

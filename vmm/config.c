@@ -30,6 +30,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_CONSOLE,
 	OPT_CONSOLE_PTY,
+	OPT_SANDBOX,
 };
 
 static const struct option run_options[] = {
@@ -50,6 +51,7 @@ static const struct option run_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "console-pty", no_argument, NULL, OPT_CONSOLE_PTY },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "network", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -102,6 +104,8 @@ void config_usage(void)
 	       "      --console-pty      put the console on a new pty and print its path\n"
 	       "      --console-log FILE append everything the guest prints to FILE\n"
 	       "      --timeout SECONDS  end the VM after SECONDS (exit status 8)\n"
+	       "      --sandbox on|off   seccomp filters and no capabilities once the VM is\n"
+	       "                         built (default on; off for debugging)\n"
 	       "  -v, --verbose          say more about what vmm does\n"
 	       "  -h, --help             this text\n"
 	       "\n"
@@ -345,6 +349,13 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		case OPT_CONSOLE_PTY:
 			cfg->console_pty = true;
 			break;
+		case OPT_SANDBOX:
+			if (!strcmp(optarg, "on") || !strcmp(optarg, "off")) {
+				cfg->sandbox_off = !strcmp(optarg, "off");
+				break;
+			}
+			log_error("--sandbox %s: expected on or off", optarg);
+			return VMM_ERR_USAGE;
 		case 'n':
 			r = parse_network(cfg, optarg, &net_none);
 			if (r)

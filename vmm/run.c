@@ -6,10 +6,13 @@
  *
  * Threads: see the table in vmm/vcpu.c. The main thread runs
  * main_loop(): console input, signals (signalfd), and events from vCPUs.
+ * Once the VM is built and before its vCPUs first run, the sandbox goes on
+ * (vmm/sandbox.c): whatever opens files comes before that point.
  */
 #include <errno.h>
 #include <time.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 
 #include "arm64/dt.h"
 #include "log.h"
+#include "sandbox.h"
 #include "status.h"
 #include "vmm/builtin_initrd.h"
 #include "vmm/host_kernel.h"
@@ -70,7 +74,8 @@ static int guest_load(struct vm *vm)
 	free(mpidr);
 	if (size < 0)
 		return VMM_ERR_INTERNAL;
-	if (vm->cfg->dtb_dump) {
+	/* A reboot's tree differs only in its seeds; the sandbox allows no open. */
+	if (vm->cfg->dtb_dump && !vm->reboots) {
 		FILE *f = fopen(vm->cfg->dtb_dump, "wb");
 
 		if (!f || fwrite(fdt, (size_t)size, 1, f) != 1 || fclose(f)) {
@@ -339,11 +344,26 @@ static int detach_fork(int *ready_fd)
 	return status;
 }
 
+/* What a detached vmm's stdio becomes, opened before the sandbox is on. */
+static int detach_null = -1, detach_log = -1;
+
+static void detach_prepare(struct vm *vm, int ready_fd)
+{
+	char path[4096];
+
+	if (ready_fd < 0)
+		return;
+	detach_null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	/* vmm's own messages from now on: RUNDIR/NAME.log */
+	if (detach_null >= 0 && !rt_path(path, sizeof(path), vm->ctl.dir, vm->ctl.name, "log"))
+		detach_log = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+}
+
 /* Tell the waiting parent how it went; on success, leave the terminal. */
 static void detach_done(struct vm *vm, int ready_fd, int status)
 {
 	char msg[128];
-	int n, null;
+	int n, null = detach_null, log = detach_log;
 
 	if (ready_fd < 0)
 		return;
@@ -352,16 +372,15 @@ static void detach_done(struct vm *vm, int ready_fd, int status)
 		/* the parent is gone; nobody to tell */
 	}
 	close(ready_fd);
-	if (status)
+	detach_null = detach_log = -1;
+	if (status) {
+		if (null >= 0)
+			close(null);
+		if (log >= 0)
+			close(log);
 		return;
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	}
 	if (null >= 0) {
-		char path[4096];
-		int log = -1;
-
-		/* vmm's own messages from now on: RUNDIR/NAME.log */
-		if (!rt_path(path, sizeof(path), vm->ctl.dir, vm->ctl.name, "log"))
-			log = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
 		dup2(log >= 0 ? log : null, STDERR_FILENO);
@@ -405,6 +424,29 @@ static int console_outputs(struct vm *vm)
 	return 0;
 }
 
+/* The filters, with KVM's ioctls, and then the sandbox for the whole process. */
+static int sandbox_on(void)
+{
+	const struct sandbox_ioctl *kvm;
+	size_t n = arm64_sandbox_ioctls(&kvm);
+	unsigned int s[SANDBOX_KINDS], io[SANDBOX_KINDS];
+	int k, r;
+
+	r = sandbox_build(kvm, n);
+	if (r)
+		return r;
+	for (k = 0; k < SANDBOX_KINDS; k++)
+		sandbox_counts((enum sandbox_kind)k, &s[k], &io[k]);
+	if (getenv("VMM_SANDBOX_SELFTEST"))
+		sandbox_selftest();
+	r = sandbox_start();
+	if (!r)
+		log_info("sandbox: on; system calls/ioctls allowed: main %u/%u, vcpu %u/%u, "
+			 "device %u/%u", s[SANDBOX_MAIN], io[SANDBOX_MAIN], s[SANDBOX_VCPU],
+			 io[SANDBOX_VCPU], s[SANDBOX_DEVICE], io[SANDBOX_DEVICE]);
+	return r;
+}
+
 int vmm_run(const struct vm_config *cfg)
 {
 	struct vm vm;
@@ -418,6 +460,14 @@ int vmm_run(const struct vm_config *cfg)
 		if (r >= 0)
 			return r;
 	}
+	/*
+	 * One malloc arena for every thread, set before the first thread: the
+	 * C library trims a thread arena's heap only after reading
+	 * /proc/sys/vm/overcommit_memory, an open the sandbox forbids, at
+	 * whatever free() happens to shrink it.
+	 */
+	if (!cfg->sandbox_off)
+		mallopt(M_ARENA_MAX, 1);
 	memset(&vm, 0, sizeof(vm));
 	vm.cfg = cfg;
 	vm.host.kvm_fd = -1;
@@ -486,6 +536,14 @@ int vmm_run(const struct vm_config *cfg)
 	if (!cfg->detach && !cfg->console_pty) {
 		vm.console.escapes = console_setup();
 		terminal_size_changed(&vm);
+	}
+	detach_prepare(&vm, ready_fd);
+	if (!cfg->sandbox_off) {
+		r = sandbox_on();
+		if (r) {
+			console_restore();
+			goto out;
+		}
 	}
 	if (cfg->timeout)
 		deadline = mono_now() + cfg->timeout;

@@ -11,6 +11,8 @@
  *              locks itself) and posts events with vm_post_event().
  * Kick: SIGUSR1 (blocked everywhere but in vCPU threads) after setting the
  * thread's stop flag and arm64_vcpu_kick() (KVM's immediate_exit).
+ * Sandbox: each vCPU thread adds the vCPU filter to the main thread's it
+ * inherits, first thing (vmm/sandbox.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sandbox.h"
 #include "status.h"
 #include "vmm/vm.h"
 
@@ -135,6 +138,7 @@ static void *vcpu_main(void *arg)
 
 	snprintf(name, sizeof(name), "vcpu%u", t->cpu.index);
 	pthread_setname_np(pthread_self(), name);
+	sandbox_thread_enter(SANDBOX_VCPU);
 	sigemptyset(&set);
 	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);

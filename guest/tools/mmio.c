@@ -6,6 +6,9 @@
  *   mmio ldp ADDR      a load pair (no valid syndrome for KVM): vmm injects
  *                      an external abort, which reaches us as SIGBUS;
  *                      prints "mmio_ldp=sigbus" (or "=survived")
+ *   mmio loop ADDR SECS 32-bit loads for SECS seconds, each a userspace
+ *                      exit of vmm: prints "mmio_loop reads=N secs=S
+ *                      per_s=R" (tests/rig/bench-sandbox.sh)
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static sigjmp_buf env;
@@ -32,7 +36,7 @@ int main(int argc, char **argv)
 	uint8_t *map;
 	int fd;
 
-	if (argc != 3)
+	if (argc != 3 && !(argc == 4 && !strcmp(argv[1], "loop")))
 		return 2;
 	addr = strtoull(argv[2], NULL, 0);
 	page = addr & ~(uint64_t)(getpagesize() - 1);
@@ -49,6 +53,26 @@ int main(int argc, char **argv)
 	p = (volatile uint32_t *)(map + (addr - page));
 	if (!strcmp(argv[1], "read")) {
 		printf("mmio_read=0x%08x\n", *p);
+		return 0;
+	}
+	if (!strcmp(argv[1], "loop")) {
+		double secs = strtod(argv[3], NULL), t0, t;
+		unsigned long long n = 0;
+		struct timespec ts;
+		unsigned int i;
+		uint32_t sink = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		t0 = t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		while (t - t0 < secs) {
+			for (i = 0; i < 256; i++)
+				sink += *p;
+			n += 256;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		}
+		printf("mmio_loop reads=%llu secs=%.2f per_s=%.0f sink=%u\n", n, t - t0,
+		       (double)n / (t - t0), sink & 1);
 		return 0;
 	}
 	if (!strcmp(argv[1], "ldp")) {

@@ -2,8 +2,8 @@
 # Fetch the arm64 pieces the rig needs from Debian's package registry and
 # unpack them into the cache (never into the work tree, never into dpkg):
 #
-#   fetch.sh sysroot    libfdt, liburing, libaio, zlib (-dev + runtime) in
-#                       $VMM_CACHE/sysroot-arm64 (for `make cross`)
+#   fetch.sh sysroot    libfdt, liburing, libaio, zlib, libseccomp (-dev +
+#                       runtime) in $VMM_CACHE/sysroot-arm64 (for `make cross`)
 #   fetch.sh host       busybox-static -> $VMM_CACHE/host/busybox and the
 #                       current cloud-arm64 kernels behind the meta packages
 #                       linux-image-6.12-cloud-arm64 -> host/6.12/ and
@@ -27,7 +27,7 @@ mirror=${VMM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 secmirror=${VMM_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
-sysroot_pkgs="libfdt-dev libfdt1 liburing-dev liburing2 libaio-dev libaio1 zlib1g-dev zlib1g"
+sysroot_pkgs="libfdt-dev libfdt1 liburing-dev liburing2 libaio-dev libaio1 zlib1g-dev zlib1g libseccomp-dev libseccomp2"
 # name:meta-package pairs; the real kernel package is whatever the meta
 # package depends on today (Debian replaces them on security updates).
 kernels="6.12:linux-image-6.12-cloud-arm64 6.1:linux-image-cloud-arm64"
@@ -137,7 +137,7 @@ fetch_sysroot() {
 	lib=$tmp/usr/lib/aarch64-linux-gnu
 	# `make cross` links with -L$SYSROOT/usr/lib/aarch64-linux-gnu; if a
 	# package ever moves its archive elsewhere, link it into place.
-	for a in libfdt.a liburing.a libaio.a libz.a; do
+	for a in libfdt.a liburing.a libaio.a libz.a libseccomp.a; do
 		[ -f "$lib/$a" ] && continue
 		found=$(find "$tmp" -name "$a" | head -n1)
 		[ -n "$found" ] || die "sysroot: $a not found in the unpacked packages"
