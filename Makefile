@@ -76,12 +76,15 @@ endif
 # --- aarch64 build (static, runs inside a bare busybox initramfs) ---------
 cross: $(CROSS_DIR)/vmm
 
-$(SYSROOT)/.done:
+# The stamp is the newest library the sysroot gained, so that an older
+# cache is made again (fetch.sh checks the same).
+SYSROOT_STAMP := $(SYSROOT)/usr/lib/aarch64-linux-gnu/libseccomp.a
+$(SYSROOT_STAMP):
 	tests/rig/fetch.sh sysroot
 
-sysroot: $(SYSROOT)/.done
+sysroot: $(SYSROOT_STAMP)
 
-$(CROSS_DIR)/obj/%.o: %.c | $(SYSROOT)/.done
+$(CROSS_DIR)/obj/%.o: %.c | $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	$(CROSS_CC) $(CROSS_CFLAGS) -c -o $@ $<
 

@@ -48,7 +48,10 @@ for a in "$@"; do
 	esac
 done
 
-sysroot_ok() { [ -f "$sysroot/.done" ]; }
+# Done, and made with today's package list (an older cache lacks libseccomp).
+sysroot_ok() {
+	[ -f "$sysroot/.done" ] && [ -f "$sysroot/usr/lib/aarch64-linux-gnu/libseccomp.a" ]
+}
 kernel_ok() { [ -f "$hostdir/$1/.done" ]; }
 host_ok() {
 	[ -x "$hostdir/busybox" ] || return 1
