@@ -76,6 +76,9 @@ case_console_log() {
 		fail console-log "$(status_text), want 0: $(why)"
 	elif ! cmp -s out c.log; then
 		fail console-log "the log differs from stdout ($(wc -c <out) vs $(wc -c <c.log) bytes)"
+	elif [ "$(stat -c %a c.log)" != 600 ]; then
+		# The guest's transcript may hold secrets: the owner's only.
+		fail console-log "the log's mode is $(stat -c %a c.log), want 600"
 	else
 		pass console-log
 	fi

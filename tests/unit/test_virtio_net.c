@@ -773,6 +773,32 @@ static void test_ctrl(void **state)
 	assert_int_equal(rd(f, STATUS) & S_NR, 0);
 }
 
+/*
+ * The ack is the command's last byte (spec 5.1.6.5): with a 4-byte
+ * writable buffer, byte 3 gets it and bytes 0-2 stay as the driver left
+ * them (before, byte 0 got it).
+ */
+static void test_ctrl_ack_last_byte(void **state)
+{
+	struct nfx *f = *state;
+	uint64_t hdr = alloc(f, 2, 8), d = alloc(f, 2, 8), ack = alloc(f, 4, 8);
+	struct seg s[3] = { { hdr, 2, false }, { d, 2, false }, { ack, 4, true } };
+	uint16_t two = htole16(2), head;
+	uint8_t *h = ram(f, hdr, 2), *a = ram(f, ack, 4);
+
+	h[0] = VIRTIO_NET_CTRL_MQ;
+	h[1] = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
+	memcpy(ram(f, d, 2), &two, 2);
+	memset(a, 0xee, 4);
+	head = post_kick(f, CTRLQ, s, 3);
+	expect_used(f, CTRLQ, head, 1);
+	assert_int_equal(a[3], VIRTIO_NET_OK);
+	assert_int_equal(a[0], 0xee);
+	assert_int_equal(a[1], 0xee);
+	assert_int_equal(a[2], 0xee);
+}
+
+
 static void test_ctrl_hostile(void **state)
 {
 	struct nfx *f = *state;
@@ -1009,6 +1035,7 @@ int main(void)
 		T1(test_hostile_rx),
 		T2(test_ctrl),
 		T2(test_ctrl_hostile),
+		T2(test_ctrl_ack_last_byte),
 		T2(test_mq_pairs),
 		T2(test_ctrl_without_mq),
 		T1(test_reset),
