@@ -39,6 +39,7 @@ struct vhost_net {
 	int fd;
 	uint64_t features; /* VHOST_GET_FEATURES */
 	bool started;	   /* a backend may be attached */
+	int tap_fd;	   /* the backend vhost_net_start attached */
 };
 
 /* The ioctl's failure as -errno, and its name as the phrase for the log. */
@@ -160,6 +161,7 @@ int vhost_net_start(struct vhost_net *v, uint64_t features, const struct virtque
 		ret = vhost_vring(v, 1, tx, tx_kick, call_fd, why);
 	if (ret)
 		return ret;
+	v->tap_fd = tap_fd;
 	for (backend.index = 0; backend.index < 2; backend.index++) {
 		if (ioctl(v->fd, VHOST_NET_SET_BACKEND, &backend) < 0) {
 			ret = vhost_fail("VHOST_NET_SET_BACKEND", why);
@@ -187,6 +189,24 @@ void vhost_net_stop(struct vhost_net *v)
 	for (backend.index = 0; backend.index < 2; backend.index++)
 		ioctl(v->fd, VHOST_NET_SET_BACKEND, &backend);
 	v->started = false;
+}
+
+int vhost_net_pause(struct vhost_net *v, bool paused)
+{
+	struct vhost_vring_file backend = {.fd = paused ? -1 : v->tap_fd};
+	int ret = 0;
+
+	if (!v->started)
+		return 0;
+	/*
+	 * Without a backend the worker leaves the rings alone (the kernel
+	 * flushes its pending work first); the ring state stays in the
+	 * kernel, so attaching the tap again goes on where it stopped.
+	 */
+	for (backend.index = 0; backend.index < 2; backend.index++)
+		if (ioctl(v->fd, VHOST_NET_SET_BACKEND, &backend) < 0)
+			ret = -errno;
+	return ret;
 }
 
 void vhost_net_close(struct vhost_net *v)

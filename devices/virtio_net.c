@@ -480,6 +480,23 @@ unsigned int virtio_net_num_queues(const struct virtio_net *n)
 	return 2 * n->npairs + (n->npairs > 1);
 }
 
+int virtio_net_pause(struct virtio_net *n, bool paused)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < n->npairs; i++)
+		if (n->pair[i].vhost_started) {
+			int r = vhost_net_pause(n->vhost[i], paused);
+
+			if (r) {
+				errno = -r;
+				ret = -1;
+			}
+		}
+	return ret;
+}
+
 bool virtio_net_uses_vhost(const struct virtio_net *n)
 {
 	return n->use_vhost;

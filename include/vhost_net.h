@@ -2,6 +2,7 @@
 #ifndef VMM_VHOST_NET_H
 #define VMM_VHOST_NET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "guest_mem.h"
@@ -46,6 +47,14 @@ int vhost_net_start(struct vhost_net *v, uint64_t features, const struct virtque
 
 /* vhost_net_stop - detach the backend (the kernel stops touching the rings). */
 void vhost_net_stop(struct vhost_net *v);
+
+/*
+ * vhost_net_pause - while paused, detach the tap (the kernel's worker then
+ * touches no guest memory); on resume attach it again. Nothing when not
+ * started. The main thread, with the VM's vCPUs stopped. Returns 0 or
+ * -errno of the last failing ioctl.
+ */
+int vhost_net_pause(struct vhost_net *v, bool paused);
 
 /* vhost_net_close - stop and close; NULL is fine. */
 void vhost_net_close(struct vhost_net *v);

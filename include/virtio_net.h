@@ -75,6 +75,14 @@ int virtio_net_new(unsigned int index, const uint8_t mac[6], struct tap *tap,
 /* virtio_net_num_queues - how many virtqueues the transport must have. */
 unsigned int virtio_net_num_queues(const struct virtio_net *n);
 
+/*
+ * virtio_net_pause - the VM pauses (or resumes): vhost-net pairs detach
+ * their tap so the kernel's worker leaves guest memory alone (attach it
+ * again). The userspace path needs nothing: its threads pass the pause
+ * gate. Main thread, vCPUs stopped. Returns 0, or -1 with errno set.
+ */
+int virtio_net_pause(struct virtio_net *n, bool paused);
+
 /* virtio_net_uses_vhost - whether packets go through vhost-net. */
 bool virtio_net_uses_vhost(const struct virtio_net *n);
 

@@ -8,7 +8,7 @@
 #   VMM_SKIP_RIG=1                     unit tests only
 #   VMM_SKIP_SAN=1                     no ASan+UBSan / TSan unit test stages
 #   VMM_SKIP_FUZZ=1                    no fuzz stage
-#   VMM_FUZZ_SECS=N                    seconds per fuzz target (default 15)
+#   VMM_FUZZ_SECS=N                    seconds per fuzz target (default 10)
 # The Makefile passes the sanitizer and fuzz binaries in VMM_ASAN_TESTS,
 # VMM_TSAN_TESTS and VMM_FUZZ_TARGETS.
 set -u
@@ -47,7 +47,7 @@ if [ "${VMM_SKIP_SAN:-0}" != 1 ]; then
 fi
 if [ "${VMM_SKIP_FUZZ:-0}" != 1 ]; then
 	# shellcheck disable=SC2086
-	stage fuzz "$here/fuzz/run.sh" "${VMM_FUZZ_SECS:-15}" ${VMM_FUZZ_TARGETS:-}
+	stage fuzz "$here/fuzz/run.sh" "${VMM_FUZZ_SECS:-10}" ${VMM_FUZZ_TARGETS:-}
 fi
 
 rp=0 rf=0

@@ -158,7 +158,9 @@ static int do_pause(struct vm *vm)
 	bus_drain(&vm->bus);
 	/* Device threads finish their batch and in-flight I/O, then wait. */
 	dev_gate_close(&vm->gate);
+	devices_pause(vm, true);
 	if (arm64_counter_pause(&vm->kvm, &vm->vcpus[0].cpu)) {
+		devices_pause(vm, false);
 		dev_gate_open(&vm->gate);
 		return -1;
 	}
@@ -175,6 +177,7 @@ static int do_resume(struct vm *vm)
 		return 0;
 	if (arm64_counter_resume(&vm->kvm, &vm->vcpus[0].cpu))
 		return -1;
+	devices_pause(vm, false);
 	dev_gate_open(&vm->gate);
 	if (vcpu_start_all(vm))
 		return -1;

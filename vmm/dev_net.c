@@ -140,10 +140,18 @@ static void nic_info(struct vm_device *d, struct json *j)
 	json_uint(j, "tx_bytes", ns.tx_bytes);
 }
 
+static void nic_pause(struct vm_device *d, bool paused)
+{
+	if (d->model && virtio_net_pause(d->model, paused))
+		log_warn("network %u: vhost-net did not %s: %s", d->index,
+			 paused ? "pause" : "resume", strerror(errno));
+}
+
 static const struct vm_device_ops nic_ops = {
 	.destroy = nic_destroy,
 	.info_key = "nics",
 	.info = nic_info,
+	.pause = nic_pause,
 };
 
 int dev_nic_create(struct vm *vm, unsigned int i)

@@ -186,6 +186,18 @@ void devices_console_size(struct vm *vm, unsigned int cols, unsigned int rows)
 		c->ops->console_size(c, cols, rows);
 }
 
+void devices_pause(struct vm *vm, bool paused)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->devices.n; i++) {
+		struct vm_device *d = &vm->devices.dev[i];
+
+		if (d->ops->pause)
+			d->ops->pause(d, paused);
+	}
+}
+
 void devices_power_button(struct vm *vm)
 {
 	unsigned int i;

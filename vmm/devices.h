@@ -82,6 +82,12 @@ struct vm_device_ops {
 	void (*console_size)(struct vm_device *d, unsigned int cols, unsigned int rows);
 	/* `vmm stop`: press the guest's power button. */
 	void (*power_button)(struct vm_device *d);
+	/*
+	 * `vmm pause` / `vmm resume`, with the vCPUs stopped and vmm's own
+	 * device threads out of the pause gate: stop or restart what works
+	 * on guest memory outside vmm's threads (vhost-net's kernel worker).
+	 */
+	void (*pause)(struct vm_device *d, bool paused);
 };
 
 /* One device of the guest. */
@@ -156,6 +162,9 @@ const char *devices_console_name(const struct vm *vm);
 size_t devices_console_rx(struct vm *vm, const uint8_t *buf, size_t len);
 void devices_console_size(struct vm *vm, unsigned int cols, unsigned int rows);
 void devices_power_button(struct vm *vm);
+
+/* devices_pause - every device's pause op (see vm_device_ops). Main thread. */
+void devices_pause(struct vm *vm, bool paused);
 
 /*
  * devices_bus_add - put d's window (d->desc.base, d->desc.size) on the bus

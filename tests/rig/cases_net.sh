@@ -35,13 +35,15 @@ offloads_on() {
 # net_transfer NAME VHOST [PAIRS [MIB]]: over rigtap0, ping both ways and
 # MIB (default NET_MB) MiB each way, checked by the receiver with prng -c; vmm's verbose line
 # must name the path (vhost-net or userspace) it took, and the guest must
-# see PAIRS (default 1) queue pairs.
+# see PAIRS (default 1) queue pairs. With PAUSE 1, the VM is paused for 2 s
+# while the host sends (vhost-net's tap comes off and goes back on), and
+# the data must still arrive whole.
 net_transfer() {
-	name=$1 vhost=$2 pairs=${3:-1} mb=${4:-$NET_MB} mq=
+	name=$1 vhost=$2 pairs=${3:-1} mb=${4:-$NET_MB} pause=${5:-0} mq=
 	[ "$pairs" -gt 1 ] && mq=mq
 	tap_up rigtap0 10.9.0 0 $mq || { fail "$name" "cannot make tap rigtap0"; return; }
 	seed=$(($$ % 1000 + 7))
-	rm -f h.recv h.sent h.ping
+	rm -f h.recv h.sent h.ping p.rc
 	: >log
 	# The host's ends: a listener for the guest's send, then (once the guest
 	# listens) a sender, and a ping while the guest is up.
@@ -63,6 +65,10 @@ net_transfer() {
 	done
 	if tr -d '\r' <log | grep -q '^GUEST listening'; then
 		ping -c 3 -W 10 10.9.0.2 >h.ping 2>&1 && echo ok >>h.ping
+		if [ "$pause" = 1 ]; then
+			(sleep 0.3; "$VMM" pause "rig-$name" >p.out 2>&1; echo "$?" >p.rc
+			 sleep 2; "$VMM" resume "rig-$name" >>p.out 2>&1; echo "$?" >>p.rc) &
+		fi
 		"$PRNG" $((seed + 1)) "${mb}M" | timeout 300 "$NETBENCH" put 10.9.0.2 5002 2>h.puterr
 		echo "$?" >h.sent
 	fi
@@ -100,9 +106,17 @@ net_transfer() {
 		fail "$name" "the host's send: status $(cat h.sent 2>/dev/null): $(cat h.puterr 2>/dev/null)"
 	elif [ "$(guest recv)" != ok ]; then
 		fail "$name" "guest received other than the host sent: $(guest recv)"
+	elif [ "$pause" = 1 ] && [ "$(tr '\n' ' ' <p.rc 2>/dev/null)" != "0 0 " ]; then
+		fail "$name" "pause/resume mid-transfer: $(tr '\n' ' ' <p.out 2>/dev/null)"
 	else
 		pass "$name"
 	fi
+}
+
+# vmm pause mid-transfer with vhost-net: the kernel's worker is detached
+# from the tap while paused, and nothing is lost.
+case_net_vhost_pause() { #rig: all-modes lock=net
+	net_transfer net-vhost-pause on 1 "$NET_MB" 1
 }
 
 case_net_userspace() { #rig: all-modes lock=net

@@ -472,6 +472,37 @@ static void test_restart(void **state)
 	assert_int_equal(fake.vr[1].backend, -1);
 }
 
+/*
+ * vmm pause: the tap comes off both vrings (the worker then leaves guest
+ * memory alone) and goes back on at resume, with nothing else touched: the
+ * rings, base and fds stay as they were. Nothing happens when not started.
+ */
+static void test_pause(void **state)
+{
+	struct fixture *f = *state;
+	struct vhost_net *v = open_ok(f);
+	const char *why = NULL;
+	int from;
+
+	from = fake.nlog;
+	assert_int_equal(vhost_net_pause(v, true), 0);
+	assert_string_equal(log_from(from), "");
+	assert_int_equal(start(f, v, 1ULL << VIRTIO_F_VERSION_1, 42, &why), 0);
+	from = fake.nlog;
+	assert_int_equal(vhost_net_pause(v, true), 0);
+	assert_string_equal(log_from(from), "NET_SET_BACKEND NET_SET_BACKEND");
+	assert_int_equal(fake.vr[0].backend, -1);
+	assert_int_equal(fake.vr[1].backend, -1);
+	from = fake.nlog;
+	assert_int_equal(vhost_net_pause(v, false), 0);
+	assert_string_equal(log_from(from), "NET_SET_BACKEND NET_SET_BACKEND");
+	assert_int_equal(fake.vr[0].backend, 42);
+	assert_int_equal(fake.vr[1].backend, 42);
+	assert_int_equal(fake.vr[0].kick, f->kick[0]);
+	assert_int_equal(fake.vr[1].call, f->call);
+	vhost_net_close(v);
+}
+
 static void test_start_fails(void **state)
 {
 	static const struct {
@@ -573,6 +604,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_open_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_start, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pause, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_start_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_real_device, setup, teardown),
 	};
