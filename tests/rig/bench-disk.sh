@@ -26,8 +26,6 @@ secs=${BENCH_SECS:-5}
 . "$top/tests/rig/bench-lib.sh"
 bench_mode "$mode"
 case $secs in '' | *[!0-9]*) echo "bench-disk: BENCH_SECS: seconds" >&2; exit 2 ;; esac
-mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
-[ -x "$mke2fs" ] || { echo "bench-disk: mke2fs not found (apt-get install e2fsprogs)" >&2; exit 1; }
 bench_prepare bench-disk
 cp "$work/tools/diskbench" "$p/"
 cat >"$p/run.sh" <<EOS
@@ -58,14 +56,7 @@ for io in io_uring aio sync; do
 	done
 done
 EOS
-chmod +x "$p/run.sh"
-: >"$work/scratch.img"
-"$mke2fs" -q -t ext4 -F -L bench-scratch "$work/scratch.img" 1G
-bench_boot "$mode" "$p" "$work/log" "$work/scratch.img"
-grep '^BENCH' "$work/log" >"$work/b" || { echo "bench-disk: no results; log:" >&2; tail -n 30 "$work/log" >&2; exit 1; }
-grep '^BENCH error' "$work/b" >&2 || true
-# BENCH_RAW=1: diskbench's own lines too.
-[ "${BENCH_RAW:-0}" = 1 ] && sed 's/^BENCH /  /' "$work/b"
+bench_scratch_run bench-disk "$mode"
 awk -v mode="$mode" -v secs="$secs" '
 	function val(k,   i, a) {
 		for (i = 1; i <= NF; i++) if (split($i, a, "=") == 2 && a[1] == k) return a[2]

@@ -40,6 +40,23 @@ bench_prepare() {
 	cp "$top/build/aarch64/vmm" "$image" "$p/"
 }
 
+# bench_scratch_run NAME MODE: boot MODE's host with the payload $p (its
+# run.sh made executable) and a fresh 1 GiB ext4 scratch disk, and leave
+# the BENCH lines of its console in $work/b; errors go to stderr, and with
+# BENCH_RAW=1 the raw lines to stdout. Exits 1 when there are none.
+bench_scratch_run() {
+	mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
+	[ -x "$mke2fs" ] || { echo "$1: mke2fs not found (apt-get install e2fsprogs)" >&2; exit 1; }
+	chmod +x "$p/run.sh"
+	: >"$work/scratch.img"
+	"$mke2fs" -q -t ext4 -F -L bench-scratch "$work/scratch.img" 1G
+	bench_boot "$2" "$p" "$work/log" "$work/scratch.img"
+	grep '^BENCH' "$work/log" >"$work/b" || { echo "$1: no results; log:" >&2; tail -n 30 "$work/log" >&2; exit 1; }
+	grep '^BENCH error' "$work/b" >&2 || true
+	[ "${BENCH_RAW:-0}" = 1 ] && sed 's/^BENCH /  /' "$work/b"
+	return 0
+}
+
 # bench_mode MODE: exit 2 unless MODE is a rig host mode.
 bench_mode() {
 	case $1 in

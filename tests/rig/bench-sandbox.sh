@@ -22,8 +22,6 @@ rounds=${BENCH_ROUNDS:-2}
 . "$top/tests/rig/bench-lib.sh"
 bench_mode "$mode"
 case $secs$rounds in '' | *[!0-9]*) echo "bench-sandbox: BENCH_SECS, BENCH_ROUNDS: numbers" >&2; exit 2 ;; esac
-mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
-[ -x "$mke2fs" ] || { echo "bench-sandbox: mke2fs not found (apt-get install e2fsprogs)" >&2; exit 1; }
 bench_prepare bench-sandbox
 cat >"$p/run.sh" <<EOS
 #!/bin/sh
@@ -55,13 +53,7 @@ while [ $r -lt $rounds ]; do
 	r=$((r + 1))
 done
 EOS
-chmod +x "$p/run.sh"
-: >"$work/scratch.img"
-"$mke2fs" -q -t ext4 -F -L bench-scratch "$work/scratch.img" 1G
-bench_boot "$mode" "$p" "$work/log" "$work/scratch.img"
-grep '^BENCH' "$work/log" >"$work/b" || { echo "bench-sandbox: no results; log:" >&2; tail -n 30 "$work/log" >&2; exit 1; }
-grep '^BENCH error' "$work/b" >&2 || true
-[ "${BENCH_RAW:-0}" = 1 ] && sed 's/^BENCH /  /' "$work/b"
+bench_scratch_run bench-sandbox "$mode"
 awk -v mode="$mode" -v secs="$secs" '
 	function val(k,   i, a) {
 		for (i = 1; i <= NF; i++) if (split($i, a, "=") == 2 && a[1] == k) return a[2]
