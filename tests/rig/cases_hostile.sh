@@ -20,14 +20,10 @@ now_ms() {
 	"$COUNTER" | sed -n 's/^counter_s=//p' | awk '{ printf "%d\n", $1 * 1000 }'
 }
 
-# requests NAME: the disk's completed requests from `vmm info NAME --json`.
-requests() {
-	"$VMM" info "$1" --json 2>/dev/null | sed -n 's/.*"requests": \([0-9]*\).*/\1/p' | head -n1
-}
-
-# vm_pid NAME: vmm's process id, from `vmm info NAME --json`.
-vm_pid() {
-	"$VMM" info "$1" --json 2>/dev/null | sed -n 's/.*"pid": \([0-9]*\).*/\1/p' | head -n1
+# info_num NAME KEY: the first number KEY has in `vmm info NAME --json`
+# (requests: the disk's completed requests; pid: vmm's process id).
+info_num() {
+	"$VMM" info "$1" --json 2>/dev/null | sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p" | head -n1
 }
 
 # gone PID MS: until PID has exited (0), or MS milliseconds (1).
@@ -54,27 +50,27 @@ rearm_case() {
 		fail "$name" "vmm run --detach: status $rc: $(head -n1 derr)"
 		return
 	fi
-	pid=$(vm_pid "$vm")
+	pid=$(info_num "$vm" pid)
 	if ! wait_for 'GUEST hostile rearmed' c.log 90; then
 		"$VMM" kill "$vm" 2>/dev/null
 		fail "$name" "the guest never re-armed its chain: $(grep -v '^\[' c.log | tail -n2 | tr '\n' ' ')"
 		return
 	fi
 	reset_ms=$(sed -n 's/^GUEST hostile reset_ms=\([0-9]*\).*/\1/p' c.log | tr -d '\r' | head -n1)
-	r0=$(requests "$vm")
+	r0=$(info_num "$vm" requests)
 	sleep 1
-	r1=$(requests "$vm")
+	r1=$(info_num "$vm" requests)
 	t0=$(now_ms)
 	"$VMM" pause "$vm" >/dev/null 2>err
 	prc=$?
 	pause_ms=$(($(now_ms) - t0))
-	p0=$(requests "$vm")
+	p0=$(info_num "$vm" requests)
 	sleep 1
-	p1=$(requests "$vm")
+	p1=$(info_num "$vm" requests)
 	"$VMM" resume "$vm" >/dev/null 2>>err
 	rrc=$?
 	sleep 1
-	r2=$(requests "$vm")
+	r2=$(info_num "$vm" requests)
 	t0=$(now_ms)
 	case $end in
 	stop) "$VMM" stop "$vm" >/dev/null 2>>err ;;
@@ -131,7 +127,7 @@ case_hostile_flood() { #rig: all-modes lock=vms lock=net
 		fail hostile-flood "vmm run --detach: status $rc: $(head -n1 derr)"
 		return
 	fi
-	pid=$(vm_pid "$vm")
+	pid=$(info_num "$vm" pid)
 	wait_for 'GUEST hostile flooding' c.log 90
 	sleep 2
 	t0=$(now_ms)
