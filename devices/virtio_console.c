@@ -71,6 +71,7 @@ struct virtio_console {
 	struct virtqueue *rxq, *txq;
 	int rx_kick, tx_kick;
 	uint64_t features;      /* negotiated; written by activate before the thread */
+	bool size_at_start;     /* a size was set before this activation: announce it */
 
 	pthread_mutex_t lock;
 	struct vq_chain *rxc;   /* scratch for vq_pop, under lock */
@@ -194,9 +195,11 @@ static void *con_thread(void *arg)
 	/*
 	 * Linux reads the size only on a configuration-change interrupt, so
 	 * a size the host set before the driver came up needs one now. Not
-	 * from ops->activate: the transport's lock is held there.
+	 * from ops->activate: the transport's lock is held there. Decided at
+	 * activation, not here: a size set after it announced itself
+	 * already, and a second interrupt for it would be one too many.
 	 */
-	if ((c->features >> VIRTIO_CONSOLE_F_SIZE & 1) && atomic_load(&c->size))
+	if (c->size_at_start)
 		virtio_irq_config_changed(atomic_load(&c->irq));
 	while (!atomic_load(&c->stopping)) {
 		if (poll(pfd, 3, tx_again || rx_again ? 0 : -1) < 0)
@@ -339,6 +342,7 @@ static int con_activate(void *dev, const struct virtio_activation *a)
 	atomic_store(&c->irq, a->irq);
 	atomic_store(&c->gate, a->gate);
 	c->features = a->features;
+	c->size_at_start = (a->features >> VIRTIO_CONSOLE_F_SIZE & 1) && atomic_load(&c->size);
 	atomic_store(&c->broken, false);
 	/*
 	 * Before the thread exists, so that its first look at the receiveq
