@@ -14,6 +14,8 @@
 #                          full: every case in every mode (make check-full)
 #   RIG_JOBS=N             cases side by side in one host (default 2)
 #   RIG_TIMEOUT=SECS       limit for one host boot (default 900)
+#   Emulated hosts run one at a time on a machine: a second rig run waits
+#   (flock on $VMM_CACHE/rig.lock) rather than slow both into timeouts.
 #   RIG_VERBOSE=1          put vmm's output of passing cases in the log too
 #                          (failing cases always show its last lines)
 #
@@ -55,6 +57,8 @@ command -v qemu-system-aarch64 >/dev/null ||
 mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
 [ -x "$mke2fs" ] || die "mke2fs not found (apt-get install e2fsprogs)"
 scratch_size=${RIG_SCRATCH_SIZE:-1G}
+rig_lock=${VMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmm}/rig.lock
+mkdir -p "${rig_lock%/*}"
 
 mkdir -p "$out"
 "$here/fetch.sh" host
@@ -116,6 +120,10 @@ for mode in "$@"; do
 	"$mke2fs" -q -t ext4 -F -L rig-scratch -E root_owner=0:0 -d "$out/scratch-stage" \
 		"$scratch" "$scratch_size" ||
 		die "mke2fs $scratch failed (e2fsprogs 1.43 or later is needed for -d)"
+	# One emulated host at a time on this machine: a second one beside it
+	# slows both so much that boot limits fail at random.
+	exec 8>"$rig_lock"
+	flock -n 8 || { echo "rig: $mode: waiting for another rig run ($rig_lock)" >&2; flock 8; }
 	t0=$(date +%s)
 	# QEMU's exit status goes through a file: a pipeline only reports its
 	# last command's. awk strips the serial line's \r, keeps the whole log
@@ -166,6 +174,7 @@ for mode in "$@"; do
 			close(counts)
 		}'
 	secs=$(($(date +%s) - t0))
+	exec 8>&-
 	qrc=$(cat "$rcfile" 2>/dev/null || echo '?')
 	read -r p f n fin boot <"$counts"
 	passed=$((passed + p))
