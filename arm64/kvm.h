@@ -14,6 +14,7 @@
 #include "irq.h"
 #include "sandbox.h"
 #include "vcpu_exit.h"
+#include "vcpu_stats.h"
 
 struct kvm_run;
 struct kvm_coalesced_mmio_ring;
@@ -81,7 +82,24 @@ struct arm64_vcpu {
 	unsigned int index;
 	struct kvm_run *run;
 	uint64_t mpidr;
+	int stats_fd;                    /* KVM_GET_STATS_FD; -1 without */
+	int64_t stat_off[VCPU_KSTAT_N];  /* where each counter is in it; -1 absent */
 };
+
+/*
+ * arm64_vcpu_stats_open - find the vCPU's KVM counters (arm64/kvm_stats.c);
+ * silently none on a host without binary statistics. arm64_vcpu_create
+ * calls it. arm64_vcpu_stats_read - their values now (any thread).
+ * arm64_vcpu_stats_close - arm64_vcpu_destroy calls it.
+ * arm64_stats_match - the descriptor walk, on its own for the unit tests:
+ * sets off[] to each wanted counter's file offset (-1 when absent) and
+ * returns how many were found, or -EINVAL for descriptors that don't fit.
+ */
+void arm64_vcpu_stats_open(struct arm64_vcpu *v);
+void arm64_vcpu_stats_read(const struct arm64_vcpu *v, struct vcpu_kstats *s);
+void arm64_vcpu_stats_close(struct arm64_vcpu *v);
+int arm64_stats_match(const void *descs, size_t desc_len, uint32_t ndesc, uint32_t name_size,
+		      uint64_t data_offset, int64_t off[VCPU_KSTAT_N]);
 
 /*
  * arm64_coalescer_init - when the host has KVM_CAP_COALESCED_MMIO, bind c

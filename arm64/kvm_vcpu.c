@@ -37,6 +37,7 @@ int arm64_vcpu_create(struct arm64_vm *vm, struct arm64_vcpu *v, unsigned int in
 
 	memset(v, 0, sizeof(*v));
 	v->index = index;
+	v->stats_fd = -1;
 	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (v->fd < 0) {
 		log_errno("vcpu%u: KVM_CREATE_VCPU", index);
@@ -50,6 +51,7 @@ int arm64_vcpu_create(struct arm64_vm *vm, struct arm64_vcpu *v, unsigned int in
 		return VMM_ERR_HOST;
 	}
 	v->run = run;
+	arm64_vcpu_stats_open(v);
 	if (arm64_vcpu_reset(vm, v, 0, 0))
 		goto fail;
 	if (get_reg(v->fd, REG_MPIDR_EL1, &v->mpidr) < 0) {
@@ -96,6 +98,7 @@ void arm64_vcpu_destroy(struct arm64_vm *vm, struct arm64_vcpu *v)
 {
 	if (v->run)
 		munmap(v->run, vm->host->run_size);
+	arm64_vcpu_stats_close(v);
 	if (v->fd >= 0)
 		close(v->fd);
 	v->run = NULL;

@@ -37,6 +37,11 @@ struct bus_dev {
 	 */
 	void (*drained)(struct bus_dev *dev);
 	bool coalescing; /* the coalescer has the zone now (bus_coalesce) */
+	/*
+	 * Accesses the model served: by a vCPU's exit, or replayed from the
+	 * coalescer (relaxed counts, for `vmm info` and --stats).
+	 */
+	_Atomic uint64_t exits, replayed;
 };
 
 /*

@@ -5,6 +5,7 @@
  * them, the bus replays them).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "bus.h"
@@ -62,6 +63,9 @@ struct bus_dev *bus_find(const struct bus *bus, uint64_t addr)
 	return NULL;
 }
 
+/* Set while a drain replays coalesced writes on this thread. */
+static __thread bool replaying;
+
 bool bus_access(const struct bus *bus, uint64_t addr, void *data, uint32_t len, bool is_write)
 {
 	struct bus_dev *d = bus_find(bus, addr);
@@ -72,6 +76,7 @@ bool bus_access(const struct bus *bus, uint64_t addr, void *data, uint32_t len, 
 	off = addr - d->base;
 	if (len > d->size - off)
 		return false;
+	atomic_fetch_add_explicit(replaying ? &d->replayed : &d->exits, 1, memory_order_relaxed);
 	if (is_write) {
 		if (d->ops->write)
 			d->ops->write(d->opaque, off, data, len);
@@ -111,8 +116,6 @@ void bus_drain(const struct bus *bus)
 	if (c)
 		c->drain(c->ctx);
 }
-
-static __thread bool replaying;
 
 bool bus_replay(const struct bus *bus, uint64_t addr, const void *data, uint32_t len)
 {

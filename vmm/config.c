@@ -31,6 +31,7 @@ enum {
 	OPT_CONSOLE,
 	OPT_CONSOLE_PTY,
 	OPT_SANDBOX,
+	OPT_STATS,
 };
 
 static const struct option run_options[] = {
@@ -52,6 +53,7 @@ static const struct option run_options[] = {
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "console-pty", no_argument, NULL, OPT_CONSOLE_PTY },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "network", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -106,6 +108,8 @@ void config_usage(void)
 	       "      --timeout SECONDS  end the VM after SECONDS (exit status 8)\n"
 	       "      --sandbox on|off   seccomp filters and no capabilities once the VM is\n"
 	       "                         built (default on; off for debugging)\n"
+	       "      --stats            at exit, print the exits by kind and the device\n"
+	       "                         accesses of the run to stderr\n"
 	       "  -v, --verbose          say more about what vmm does\n"
 	       "  -h, --help             this text\n"
 	       "\n"
@@ -348,6 +352,9 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			return VMM_ERR_USAGE;
 		case OPT_CONSOLE_PTY:
 			cfg->console_pty = true;
+			break;
+		case OPT_STATS:
+			cfg->stats = true;
 			break;
 		case OPT_SANDBOX:
 			if (!strcmp(optarg, "on") || !strcmp(optarg, "off")) {

@@ -32,6 +32,7 @@
 #include "status.h"
 #include "vmm/ctl_proto.h"
 #include "vmm/json.h"
+#include "vmm/stats.h"
 #include "vmm/vm.h"
 
 static double now_s(void)
@@ -138,6 +139,7 @@ static void reply_info(struct vm *vm, int fd)
 	devices_info(vm, &j, "console");
 	json_object_end(&j);
 	devices_info_lists(vm, &j);
+	vm_stats_json(vm, &j);
 	json_end(&j);
 	fclose(f);
 	if (buf) {

@@ -30,6 +30,7 @@
 #include "status.h"
 #include "vmm/builtin_initrd.h"
 #include "vmm/host_kernel.h"
+#include "vmm/stats.h"
 #include "vmm/vm.h"
 
 #define KVM_DEV "/dev/kvm"
@@ -580,6 +581,9 @@ int vmm_run(const struct vm_config *cfg)
 		break;
 	}
 	console_restore();
+	/* After the terminal is back to normal: plain lines, not raw mode's. */
+	if (cfg->stats && vm.nvcpus)
+		vm_stats_print(&vm, stderr);
 out:
 	detach_done(&vm, ready_fd, r ? r : VMM_ERR_INTERNAL);
 	vm_teardown(&vm);

@@ -85,15 +85,18 @@ static void handle_mmio(struct vcpu_thread *t, const struct vcpu_exit *e)
 {
 	uint32_t len = e->mmio.len;
 
+	atomic_fetch_add_explicit(&t->mmio_exits, 1, memory_order_relaxed);
 	/* Coalesced writes happened before this access: replay them first. */
 	bus_drain(&t->vm->bus);
 	if (len == 0 || len > 8) {
+		atomic_fetch_add_explicit(&t->unclaimed_exits, 1, memory_order_relaxed);
 		log_unclaimed(t, e->mmio.addr, e->mmio.is_write, len);
 		return;
 	}
 	if (!bus_access(&t->vm->bus, e->mmio.addr, e->mmio.data, len, e->mmio.is_write)) {
 		if (!e->mmio.is_write)
 			memset(e->mmio.data, 0, len);
+		atomic_fetch_add_explicit(&t->unclaimed_exits, 1, memory_order_relaxed);
 		log_unclaimed(t, e->mmio.addr, e->mmio.is_write, len);
 	}
 }

@@ -60,6 +60,8 @@ struct vcpu_thread {
 	pthread_t tid;
 	bool started;
 	atomic_bool stop;
+	/* Exits that reached vmm (vmm/stats.c reports them). */
+	_Atomic uint64_t mmio_exits, unclaimed_exits;
 };
 
 struct vm {

@@ -174,3 +174,31 @@ case_info_no_kvm() { #rig: solo
 		pass info-no-kvm
 	fi
 }
+
+# --- vmm run --stats -------------------------------------------------------
+# stats_num KEY: the number on the "vmm: stats: KEY N" line of ./err.
+stats_num() {
+	sed -n "s/^vmm: stats: $1 \([0-9]*\).*/\1/p" err | head -n1
+}
+
+# The counts add up: every MMIO exit KVM handed to vmm was handled by vmm,
+# and each handled one reached a device or was unclaimed. The guest powers
+# off through PSCI, a hypercall, so KVM counted at least one.
+case_run_stats() {
+	boot run-stats --params "quiet" --stats || return
+	ku=$(stats_num kvm.mmio_user) vm=$(stats_num vmm.mmio) un=$(stats_num vmm.unclaimed)
+	dev=$(sed -n 's/^vmm: stats: mmio\.[^ ]* \([0-9]*\) exits.*/\1/p' err | awk '{ s += $1 } END { print s + 0 }')
+	if [ -z "$(stats_num kvm.exits)" ] || [ "$(stats_num kvm.exits)" = 0 ]; then
+		fail run-stats "no kvm.exits count: $(grep -m1 stats err)"
+	elif [ -z "$(stats_num kvm.hvc)" ] || [ "$(stats_num kvm.hvc)" = 0 ]; then
+		fail run-stats "kvm.hvc '$(stats_num kvm.hvc)', want at least the power-off call"
+	elif [ -z "$vm" ] || [ "$vm" = 0 ] || [ "$ku" != "$vm" ]; then
+		fail run-stats "kvm.mmio_user '$ku' and vmm.mmio '$vm' differ (or none)"
+	elif [ "$dev" != $((vm - un)) ]; then
+		fail run-stats "device exits add up to $dev, want vmm.mmio - vmm.unclaimed = $((vm - un))"
+	elif [ "$(stats_num kvm.exits)" -lt "$ku" ]; then
+		fail run-stats "kvm.exits $(stats_num kvm.exits) below its mmio_user $ku"
+	else
+		pass run-stats
+	fi
+}

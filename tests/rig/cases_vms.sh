@@ -121,6 +121,8 @@ case_vm_info() { #rig: lock=vms
 		fail vm-info "config missing: $(cut -c1-200 info.json)"
 	elif ! grep -q '^console.tx_bytes: [1-9]' info.txt; then
 		fail vm-info "human form: $(tr '\n' '|' <info.txt | cut -c1-200)"
+	elif ! grep -q '^exits.kvm.exits: [1-9]' info.txt || ! grep -q '^exits.mmio: [1-9]' info.txt; then
+		fail vm-info "no exit counts: $(grep '^exits' info.txt | tr '\n' '|' | cut -c1-200)"
 	else
 		pass vm-info
 	fi
