@@ -106,7 +106,8 @@ static __attribute__((unused)) int fc_req_data(struct fuse_client *c, uint32_t o
 	struct iovec in[2], out = { c->out, c->out_room };
 	size_t at = sizeof(h);
 
-	memcpy(c->req + at, arg, alen);
+	if (alen)
+		memcpy(c->req + at, arg, alen);
 	at += alen;
 	if (n1) {
 		memcpy(c->req + at, n1, strlen(n1) + 1);

@@ -59,7 +59,8 @@ static void request(struct ffx *f, uint32_t op, uint64_t node, const void *arg, 
 	uint8_t *p = ram(f, gpa, h.len);
 
 	memcpy(p, &h, 40);
-	memcpy(p + 40, arg, alen);
+	if (alen)
+		memcpy(p + 40, arg, alen);
 	if (name)
 		memcpy(p + 40 + alen, name, nlen);
 	s[0] = (struct seg){ gpa, h.len, false };
