@@ -38,6 +38,9 @@
  * LISTXATTR an empty list (no extended attributes are shown). Everything
  * else: ENOSYS. Before INIT every request but INIT gets EIO.
  *
+ * A server serves the process that made it (it reopens files through
+ * /proc/self/fd as it was then): a forked child makes its own.
+ *
  * Locking: none. A server belongs to one thread at a time (the device's
  * I/O thread; the vCPU thread at reset once that thread is joined).
  * fuse_server_get_stats() alone may be called from any thread.
