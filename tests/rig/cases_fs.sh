@@ -12,10 +12,12 @@ case_fs_share() {
 	ln -s /etc/passwd rw/out-link
 	in_sha=$(sha256sum <rw/in.bin | cut -c1-64)
 	keep_sha=$(sha256sum <ro/keep.txt | cut -c1-64)
-	boot fs-share --params "vmmtest=fs quiet" --share "$PWD/rw,tag=rw" \
-		--share "$PWD/ro,tag=ro,ro" || return
+	vmm_run "$BOOT_SECS" --kernel "$KERNEL" --initrd "$INITRD" --params "vmmtest=fs quiet" \
+		--share "$PWD/rw,tag=rw" --share "$PWD/ro,tag=ro,ro"
 	ls_d=$(ls rw/d 2>/dev/null | tr '\n' ,)
-	if [ "$(guest mount_rw_rc | cut -d' ' -f1)" != 0 ] ||
+	if [ "$rc" != 0 ]; then
+		fail fs-share "$(status_text), want 0: $(why)"
+	elif [ "$(guest mount_rw_rc | cut -d' ' -f1)" != 0 ] ||
 		[ "$(guest mount_ro_rc | cut -d' ' -f1)" != 0 ]; then
 		fail fs-share "mount: rw '$(guest mount_rw_rc)', ro '$(guest mount_ro_rc)'"
 	elif [ "$(guest in_sha)" != "$in_sha" ]; then
