@@ -69,7 +69,8 @@ drop
 ./vmm run -k Image -i guest.cpio.gz --cpus 2 --share "$s,tag=bench" \
 	-p "quiet vmmtest=fs-bench" </dev/null >out 2>&1
 rc=$?
-tr -d '\r' <out | sed -n 's/^GUEST bench /BENCH guest /p'
+tr -d '\r' <out | sed -n 's/^GUEST bench /BENCH guest /p; s/^GUEST bench_note /BENCH note guest /p'
+echo "BENCH note host nofile=$(ulimit -n)/$(ulimit -Hn) vmm: $(tr -d '\r' <out | grep '^vmm' | tail -n2 | tr '\n' '|')"
 [ "$rc" = 0 ] || echo "BENCH error: vmm status $rc: $(tr -d '\r' <out | grep -v '^GUEST' | tail -n1)"
 EOS
 bench_scratch_run bench-fs "$mode"
@@ -79,7 +80,8 @@ awk -v mode="$mode" '
 		return ""
 	}
 	function mbps(s) { return s > 0 ? sprintf("%.1f", 64 * 1048576 / s / 1e6) : "-" }
-	$1 == "BENCH" && $2 != "error" {
+	$1 == "BENCH" && $2 == "note" { notes = notes "  " substr($0, 12) "\n" }
+	$1 == "BENCH" && ($2 == "host" || $2 == "guest") {
 		printf "%-22s %10s %10s %10s %12s %8s\n", ($2 == "host" ? "host, on the directory" : "guest, virtio-fs"),
 			mbps(val("write_s")), mbps(val("read_s")), val("find_s"), val("stat_s"), val("entries")
 	}
@@ -88,4 +90,4 @@ awk -v mode="$mode" '
 		printf "%-22s %10s %10s %10s %12s %8s\n", "", "seq write", "seq read", "find", "find+stat", ""
 		printf "%-22s %10s %10s %10s %12s %8s\n", "who", "MB/s", "MB/s", "s", "s", "entries"
 	}
-	END { printf "(64 MiB in 1 MiB blocks, write fsync'\''ed; MB = 10^6 bytes; times from /proc/uptime)\n" }' "$work/b"
+	END { printf "%s", notes; printf "(64 MiB in 1 MiB blocks, write fsync'\''ed; MB = 10^6 bytes; times from /proc/uptime)\n" }' "$work/b"
