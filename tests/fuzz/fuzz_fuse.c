@@ -76,6 +76,13 @@ static void tree(const char *dir)
 	symlink("/etc", p);
 }
 
+/* At exit: the scratch shares go (the servers' descriptors die with the process). */
+static void cleanup(void)
+{
+	empty(open(top, O_RDONLY | O_DIRECTORY));
+	rmdir(top);
+}
+
 static void setup(void)
 {
 	char ro[96], rw[96];
@@ -89,6 +96,7 @@ static void setup(void)
 	mkdir(rw, 0755);
 	if (fuse_server_new(ro, true, &srv[0]) || fuse_server_new(rw, false, &srv[1]))
 		abort();
+	atexit(cleanup);
 }
 
 static void fresh_rw(void)
