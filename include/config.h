@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "disk.h"
+#include "fuse_server.h"
 #include "net.h"
 
 /*
@@ -52,6 +53,8 @@ struct vm_config {
 	unsigned int ndisks;
 	struct net_opts nets[NET_MAX_NICS]; /* --network tap..., in command-line order */
 	unsigned int nnets;      /* 0 also after --network none */
+	struct fs_opts shares[FS_MAX_SHARES]; /* --share, in command-line order */
+	unsigned int nshares;
 };
 
 /*

@@ -40,6 +40,15 @@ struct sandbox_ioctl {
 int sandbox_build(const struct sandbox_ioctl *extra, size_t n);
 
 /*
+ * sandbox_allow_files - let device threads (and so every thread) use the
+ * file system calls of vmm's FUSE server (--share): opening beneath a
+ * directory descriptor, stat, directory listing, creating, renaming,
+ * linking and removing names, changing modes, owners, sizes and times.
+ * Call before sandbox_build(); without a share they stay forbidden.
+ */
+void sandbox_allow_files(void);
+
+/*
  * sandbox_start - on the main thread, after set-up: a SIGSYS handler that
  * reports a forbidden call, no new privileges, no capabilities (nor
  * bounding set, where permitted), and the SANDBOX_MAIN filter on every

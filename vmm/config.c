@@ -32,6 +32,7 @@ enum {
 	OPT_CONSOLE_PTY,
 	OPT_SANDBOX,
 	OPT_STATS,
+	OPT_SHARE,
 };
 
 static const struct option run_options[] = {
@@ -55,6 +56,7 @@ static const struct option run_options[] = {
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "network", required_argument, NULL, 'n' },
+	{ "share", required_argument, NULL, OPT_SHARE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -91,6 +93,9 @@ void config_usage(void)
 	       "  -n, --network tap[,ifname=NAME][,mac=MAC][,vhost=on|off][,queues=N][,fd=N]\n"
 	       "                 [,link=up|down]  a virtio-net NIC on a tap (repeatable);\n"
 	       "                         --network none: no NIC\n"
+	       "      --share DIR,tag=TAG[,ro]  share the host directory DIR (virtio-fs;\n"
+	       "                         repeatable); the guest mounts it with\n"
+	       "                         mount -t virtiofs TAG /mnt\n"
 	       "      --ipa-bits N       guest physical address size, 32 to 52 (default: what\n"
 	       "                         the memory map needs, at least 32)\n"
 	       "      --irqchip KIND     auto, gicv3, gicv3-its or gicv2 (default auto)\n"
@@ -238,6 +243,28 @@ static int parse_network(struct vm_config *cfg, const char *spec, bool *none)
 	return 0;
 }
 
+/* One --share: a directory for the guest under a tag no other share has. */
+static int parse_share(struct vm_config *cfg, const char *spec)
+{
+	struct fs_opts *o;
+	unsigned int i;
+
+	if (cfg->nshares == FS_MAX_SHARES) {
+		log_error("--share %s: more than %d shares", spec, FS_MAX_SHARES);
+		return VMM_ERR_USAGE;
+	}
+	o = &cfg->shares[cfg->nshares];
+	if (fs_opts_parse(spec, o))
+		return VMM_ERR_USAGE;
+	for (i = 0; i < cfg->nshares; i++)
+		if (!strcmp(cfg->shares[i].tag, o->tag)) {
+			log_error("--share %s: tag %s given twice", spec, o->tag);
+			return VMM_ERR_USAGE;
+		}
+	cfg->nshares++;
+	return 0;
+}
+
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	static const char *const reboot_names[] = { "reboot", "exit" };
@@ -363,6 +390,11 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			}
 			log_error("--sandbox %s: expected on or off", optarg);
 			return VMM_ERR_USAGE;
+		case OPT_SHARE:
+			r = parse_share(cfg, optarg);
+			if (r)
+				return r;
+			break;
 		case 'n':
 			r = parse_network(cfg, optarg, &net_none);
 			if (r)

@@ -270,6 +270,8 @@ static int phase_devices(struct vm *vm)
 		r = dev_disk_create(vm, i);
 	for (i = 0; !r && i < vm->cfg->nnets; i++)
 		r = dev_nic_create(vm, i);
+	for (i = 0; !r && i < vm->cfg->nshares; i++)
+		r = dev_fs_create(vm, i);
 	if (!r && vm->cfg->console_virtio)
 		r = dev_console_create(vm);
 	return r;

@@ -172,6 +172,35 @@ static const struct rule rules[] = {
 	{ "waitid", SANDBOX_MAIN, ANY },
 };
 
+/*
+ * The FUSE server's calls (--share, sandbox_allow_files()), for device
+ * threads and so for every kind. Paths are only ever resolved beneath a
+ * share's descriptors (devices/fuse_ops.c); the filter cannot check that,
+ * so these are allowed only when a share exists.
+ */
+static const struct rule file_rules[] = {
+	{ "openat", SANDBOX_DEVICE, ANY },
+	{ "openat2", SANDBOX_DEVICE, ANY },
+	{ "newfstatat", SANDBOX_DEVICE, ANY },
+	{ "fstat", SANDBOX_DEVICE, ANY },
+	{ "fstatfs", SANDBOX_DEVICE, ANY },
+	{ "statx", SANDBOX_DEVICE, ANY }, /* a C library may stat through it */
+	{ "getdents64", SANDBOX_DEVICE, ANY },
+	{ "lseek", SANDBOX_DEVICE, ANY },
+	{ "readlinkat", SANDBOX_DEVICE, ANY },
+	{ "mkdirat", SANDBOX_DEVICE, ANY },
+	{ "mknodat", SANDBOX_DEVICE, ANY },
+	{ "symlinkat", SANDBOX_DEVICE, ANY },
+	{ "linkat", SANDBOX_DEVICE, ANY },
+	{ "unlinkat", SANDBOX_DEVICE, ANY },
+	{ "renameat2", SANDBOX_DEVICE, ANY },
+	{ "fchmodat", SANDBOX_DEVICE, ANY },
+	{ "fchownat", SANDBOX_DEVICE, ANY },
+	{ "utimensat", SANDBOX_DEVICE, ANY },
+	{ "ftruncate", SANDBOX_DEVICE, ANY },
+	{ "faccessat2", SANDBOX_DEVICE, ANY },
+};
+
 /* ioctl requests of the generic devices; the arch adds KVM's (sandbox_build). */
 static const struct sandbox_ioctl ioctls[] = {
 	/* the terminal, restored by the SIGSYS report from any thread */
@@ -203,6 +232,12 @@ static unsigned int nsyscalls[SANDBOX_KINDS], nioctls[SANDBOX_KINDS];
 static const char *names[NAMES_MAX];
 static atomic_bool on;
 static atomic_bool selftest_armed;
+static bool files_allowed;
+
+void sandbox_allow_files(void)
+{
+	files_allowed = true;
+}
 
 static int add_rule(scmp_filter_ctx ctx, int nr, enum arg_rule arg)
 {
@@ -301,6 +336,15 @@ static int build_kind(enum sandbox_kind kind, const struct sandbox_ioctl *extra,
 		r = add_rule(ctx, nr, rules[i].arg);
 		if (!r)
 			nsyscalls[kind]++;
+	}
+	for (i = 0; !r && files_allowed && i < sizeof(file_rules) / sizeof(file_rules[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(file_rules[i].name);
+
+		if (nr < 0)
+			continue; /* not on this arch */
+		/* Already allowed for the kind (its narrower form included): the wider one wins. */
+		seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		nsyscalls[kind]++;
 	}
 	for (i = 0; !r && i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
 		if (ioctls[i].kind > kind)

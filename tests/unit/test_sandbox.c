@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fuse_client.h"
+
 #include "config.h"
 #include "dev_thread.h"
 #include "sandbox.h"
@@ -280,6 +282,83 @@ static void test_selftest(void **state)
 }
 
 /* --sandbox on|off, default on. */
+/* The FUSE server of a --share, on a device thread: every request it serves passes. */
+static struct fuse_client *fs_client;
+
+static void fuse_requests(void)
+{
+	struct fuse_client *c = fs_client;
+	struct fuse_create_in cr = { .flags = O_RDWR, .mode = 0644 };
+	struct fuse_write_in wr = { .size = 5 };
+	struct fuse_read_in rd = { .size = 4096 };
+	struct fuse_setattr_in sa = { .valid = FATTR_MODE | FATTR_SIZE | FATTR_MTIME, .mode = 0600,
+				      .size = 2 };
+	struct fuse_rename2_in rn = { .newdir = FUSE_ROOT_ID };
+	struct fuse_link_in ln;
+	struct fuse_entry_out e;
+	struct fuse_open_out o;
+	uint64_t dh, sl;
+
+	/* A server of this process: its /proc/self/fd is the parent's otherwise. */
+	fuse_server_free(c->s);
+	if (fuse_server_new(c->share, false, &c->s))
+		_exit(109);
+	fc_init(c);
+	sandbox_allow_files();
+	confine(SANDBOX_DEVICE);
+	if (fc_req(c, FUSE_CREATE, FUSE_ROOT_ID, &cr, sizeof(cr), "f", NULL))
+		_exit(110);
+	memcpy(&e, c->out + 16, sizeof(e));
+	memcpy(&o, c->out + 16 + sizeof(e), sizeof(o));
+	wr.fh = rd.fh = o.fh;
+	if (fc_req_data(c, FUSE_WRITE, e.nodeid, &wr, sizeof(wr), NULL, NULL, "hello", 5) ||
+	    fc_req(c, FUSE_READ, e.nodeid, &rd, sizeof(rd), NULL, NULL) || c->len != 16 + 5)
+		_exit(111);
+	if (fc_req(c, FUSE_FSYNC, e.nodeid, &(struct fuse_fsync_in){ .fh = o.fh },
+		   sizeof(struct fuse_fsync_in), NULL, NULL) ||
+	    fc_req(c, FUSE_SETATTR, e.nodeid, &sa, sizeof(sa), NULL, NULL))
+		_exit(112);
+	dh = fc_open(c, FUSE_OPENDIR, FUSE_ROOT_ID, 0, NULL);
+	rd.fh = dh;
+	if (!dh || fc_req(c, FUSE_READDIRPLUS, FUSE_ROOT_ID, &rd, sizeof(rd), NULL, NULL))
+		_exit(113);
+	if (fc_req(c, FUSE_MKDIR, FUSE_ROOT_ID, &(struct fuse_mkdir_in){ 0755 },
+		   sizeof(struct fuse_mkdir_in), "d", NULL) ||
+	    fc_req(c, FUSE_MKNOD, FUSE_ROOT_ID, &(struct fuse_mknod_in){ S_IFIFO | 0600 },
+		   sizeof(struct fuse_mknod_in), "p", NULL) ||
+	    fc_req(c, FUSE_SYMLINK, FUSE_ROOT_ID, NULL, 0, "s", "f") ||
+	    fc_req(c, FUSE_RENAME2, FUSE_ROOT_ID, &rn, sizeof(rn), "d", "d2"))
+		_exit(114);
+	ln.oldnodeid = e.nodeid;
+	if (fc_req(c, FUSE_LINK, FUSE_ROOT_ID, &ln, sizeof(ln), "h", NULL))
+		_exit(115);
+	sl = fc_lookup(c, FUSE_ROOT_ID, "s", NULL);
+	if (!sl || fc_req(c, FUSE_READLINK, sl, NULL, 0, NULL, NULL) || c->len != 16 + 1)
+		_exit(115);
+	if (fc_req(c, FUSE_STATFS, FUSE_ROOT_ID, NULL, 0, NULL, NULL) ||
+	    fc_req(c, FUSE_ACCESS, FUSE_ROOT_ID, &(struct fuse_access_in){ R_OK },
+		   sizeof(struct fuse_access_in), NULL, NULL) ||
+	    fc_req(c, FUSE_UNLINK, FUSE_ROOT_ID, NULL, 0, "h", NULL) ||
+	    fc_req(c, FUSE_RMDIR, FUSE_ROOT_ID, NULL, 0, "d2", NULL) ||
+	    fc_req(c, FUSE_RELEASE, e.nodeid, &(struct fuse_release_in){ .fh = o.fh },
+		   sizeof(struct fuse_release_in), NULL, NULL))
+		_exit(116);
+	fuse_server_reset(c->s);
+	_exit(0);
+}
+
+static void test_fuse_server_confined(void **state)
+{
+	struct child c;
+
+	(void)state;
+	fs_client = fc_new(false);
+	in_child(&c, "fs0-io", fuse_requests);
+	fc_free(fs_client);
+	assert_string_equal(c.err, "");
+	assert_int_equal(c.status, 0);
+}
+
 static void test_option(void **state)
 {
 	static struct vm_config cfg;
@@ -310,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_device_thread_narrower),
 		cmocka_unit_test(test_selftest),
 		cmocka_unit_test(test_option),
+		cmocka_unit_test(test_fuse_server_confined),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
