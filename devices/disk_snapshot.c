@@ -52,8 +52,9 @@ int disk_snapshot_new(const char *path, uint64_t size, struct disk_snapshot **ou
 	const char *dir = getenv("TMPDIR");
 	struct disk_snapshot *s;
 
+	/* /var/tmp first: /tmp is often RAM, and a guest may write a lot. */
 	if (!dir || !*dir)
-		dir = "/var/tmp";
+		dir = access("/var/tmp", W_OK) == 0 ? "/var/tmp" : "/tmp";
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		log_errno("disk %s: snapshot layer", path);

@@ -9,7 +9,7 @@
 /*
  * A throw-away copy-on-write layer over a read-only image (--disk
  * PATH,snapshot): the guest may write anywhere, its writes land in an
- * unlinked file in $TMPDIR (else /var/tmp) that vanishes with vmm, and the
+ * unlinked file in $TMPDIR (else /var/tmp, else /tmp) that vanishes with vmm, and the
  * image is never written, so any number of VMs (and read-only users) can
  * share it at once - parallel CI jobs booting one root image.
  *
