@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "disk.h"
+#include "disk_snapshot.h"
 #include "log.h"
 #include "status.h"
 #include "virtqueue.h"
@@ -35,6 +36,7 @@
 struct disk {
 	int fd;
 	struct disk_info info;
+	struct disk_snapshot *snap; /* snapshot: the layer in front of fd */
 	char *path;
 	uint32_t dio_align; /* direct only: offset, length and address alignment */
 };
@@ -68,7 +70,9 @@ static const struct {
 	bool flag;
 } disk_opt_names[] = {
 	{ "ro", true }, { "direct", true }, { "io", false }, { "serial", false }, { "queues", false },
+	{ "snapshot", true },
 };
+#define DISK_OPT_IO_SEEN (1u << 2) /* disk_opt_names[2], "io", was given */
 
 /* One ",key[=value]" item of the option string; item is NUL-terminated. */
 static int disk_opts_item(const char *spec, char *item, struct disk_opts *o, unsigned int *seen)
@@ -100,6 +104,8 @@ static int disk_opts_item(const char *spec, char *item, struct disk_opts *o, uns
 	}
 	if (!strcmp(item, "ro")) {
 		o->ro = true;
+	} else if (!strcmp(item, "snapshot")) {
+		o->snapshot = true;
 	} else if (!strcmp(item, "direct")) {
 		o->direct = true;
 	} else if (!strcmp(item, "io")) {
@@ -159,6 +165,20 @@ int disk_opts_parse(const char *spec, struct disk_opts *out)
 		ret = disk_opts_item(spec, item, out, &seen);
 	}
 	free(copy);
+	/*
+	 * A snapshot is writable (so not ro), goes through the page cache and
+	 * runs synchronously (its copy-up is straight-line code): say so
+	 * rather than quietly drop what was asked.
+	 */
+	if (!ret && out->snapshot && out->ro)
+		ret = disk_opts_bad(spec, "option 'snapshot' cannot go with", "ro");
+	else if (!ret && out->snapshot && out->direct)
+		ret = disk_opts_bad(spec, "option 'snapshot' cannot go with", "direct");
+	else if (!ret && out->snapshot && (seen & DISK_OPT_IO_SEEN) && out->io != DISK_IO_SYNC)
+		ret = disk_opts_bad(spec, "a snapshot disk does its I/O with io=sync, not",
+				    disk_io_name(out->io));
+	if (!ret && out->snapshot)
+		out->io = DISK_IO_SYNC;
 	return ret;
 }
 
@@ -182,7 +202,7 @@ int disk_opts_check(const struct disk_opts *o)
 		return disk_open_fail(o->path, "Is a directory");
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 		return disk_open_fail(o->path, "not a regular file or block device");
-	if (!o->ro && access(o->path, W_OK) < 0 && (errno == EACCES || errno == EROFS))
+	if (!o->ro && !o->snapshot && access(o->path, W_OK) < 0 && (errno == EACCES || errno == EROFS))
 		return disk_open_fail(o->path, errno == EACCES ?
 			"Permission denied (EACCES; add ,ro to use it read-only)" :
 			"Read-only file system (EROFS; add ,ro to use it read-only)");
@@ -262,9 +282,10 @@ int disk_open(const struct disk_opts *o, struct disk **out)
 	d->info.path = d->path;
 	d->info.ro = o->ro;
 	d->info.direct = o->direct;
+	d->info.snapshot = o->snapshot;
 
 	/* O_NONBLOCK: opening a FIFO by mistake must not hang vmm. */
-	flags = (o->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	flags = (o->ro || o->snapshot ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 	if (o->direct)
 		flags |= O_DIRECT;
 	d->fd = open(o->path, flags);
@@ -302,7 +323,7 @@ int disk_open(const struct disk_opts *o, struct disk **out)
 	 * second open in this same process conflicts too, and the lock goes
 	 * away with the descriptor, whatever other code does with the file.
 	 */
-	fl.l_type = o->ro ? F_RDLCK : F_WRLCK;
+	fl.l_type = o->ro || o->snapshot ? F_RDLCK : F_WRLCK;
 	if (fcntl(d->fd, F_OFD_SETLK, &fl) < 0) {
 		if (errno == EAGAIN || errno == EACCES) {
 			ret = disk_open_fail(o->path, "in use by another vmm, or given twice (locked)");
@@ -314,6 +335,8 @@ int disk_open(const struct disk_opts *o, struct disk **out)
 	}
 
 	ret = disk_size(d, &st);
+	if (!ret && o->snapshot)
+		ret = disk_snapshot_new(o->path, d->info.size, &d->snap);
 	if (ret)
 		goto fail;
 	*out = d;
@@ -330,6 +353,7 @@ void disk_close(struct disk *d)
 {
 	if (!d)
 		return;
+	disk_snapshot_free(d->snap);
 	close(d->fd);
 	free(d->path);
 	free(d);
@@ -338,6 +362,17 @@ void disk_close(struct disk *d)
 const struct disk_info *disk_get_info(const struct disk *d)
 {
 	return &d->info;
+}
+
+uint64_t disk_snapshot_written(const struct disk *d)
+{
+	return d->snap ? disk_snapshot_bytes(d->snap) : 0;
+}
+
+
+struct disk_snapshot *disk_layer(const struct disk *d)
+{
+	return d->snap;
 }
 
 int disk_fd(const struct disk *d)
@@ -364,6 +399,9 @@ int disk_queue_new(struct disk *d, unsigned int depth, enum disk_io io, struct d
 	}
 	q->disk = d;
 	q->depth = depth;
+	/* A snapshot's copy-up is straight-line code: it runs on the sync path. */
+	if (d->snap)
+		io = DISK_IO_SYNC;
 	q->done_tail = &q->done_head;
 	for (; io <= DISK_IO_SYNC; io++) {
 		q->be = disk_backends[io];

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "disk.h"
+#include "disk_snapshot.h"
 
 /* Zero-filled writes go out in chunks of this many bytes. */
 #define DISK_ZERO_CHUNK (256u << 10)
@@ -166,6 +167,8 @@ static int disk_write_zeroes(struct disk *d, struct disk_req *r)
 
 int disk_run_sync(struct disk *d, struct disk_req *r, uint64_t done)
 {
+	if (disk_layer(d))
+		return disk_snapshot_run(disk_layer(d), disk_fd(d), r, done);
 	switch (r->op) {
 	case DISK_READ:
 	case DISK_WRITE:

@@ -772,6 +772,11 @@ enum disk_io virtio_blk_backend(const struct virtio_blk *b)
 	return disk_queue_backend(b->q[0].dq);
 }
 
+const struct disk *virtio_blk_disk(const struct virtio_blk *b)
+{
+	return b->disk;
+}
+
 void virtio_blk_free(struct virtio_blk *b)
 {
 	struct blk_req *r;

@@ -49,14 +49,17 @@ struct disk_opts {
 	char path[PATH_MAX];
 	bool ro;                /* open O_RDONLY, offer VIRTIO_BLK_F_RO */
 	bool direct;            /* O_DIRECT: bypass the host page cache */
+	bool snapshot;          /* writes to a throw-away layer (disk_snapshot.h) */
 	enum disk_io io;
 	char serial[DISK_SERIAL_LEN + 1]; /* "" when not given */
 	unsigned int queues;    /* 1..DISK_MAX_QUEUES, or 0 when not given */
 };
 
 /*
- * disk_opts_parse - parse "PATH[,ro][,direct][,io=io_uring|aio|sync]
- * [,serial=ID][,queues=N]" into *out (fully overwritten). Returns 0, or
+ * disk_opts_parse - parse "PATH[,ro|,snapshot][,direct][,io=io_uring|aio|sync]
+ * [,serial=ID][,queues=N]" into *out (fully overwritten). snapshot goes
+ * with neither ro, direct nor an io= other than sync ("option 'snapshot'
+ * cannot go with 'ro'"). Returns 0, or
  * VMM_ERR_USAGE after printing one line "vmm: --disk SPEC: <cause>" for an
  * empty or too long path, an unknown or repeated option ("duplicate option
  * 'ro'"), a value given to ro or direct ("option 'ro' takes no value"), none
@@ -87,6 +90,7 @@ struct disk_info {
 	uint32_t block_size;    /* logical block size: 512, or the device's */
 	uint32_t discard_align; /* bytes; discards aligned to this free space */
 	bool ro, direct, blockdev;
+	bool snapshot;          /* the guest writes, the image never changes */
 };
 
 /*
@@ -94,6 +98,8 @@ struct disk_info {
  * then take an open-file-description lock on the whole file, a write lock
  * for read-write and a read lock for read-only, so two vmm processes can
  * never write one image at once (any number may share it read-only).
+ * snapshot opens the image O_RDONLY with a read lock, like ro, and puts
+ * a copy-on-write layer in front of it that the guest sees as writable.
  * Sizes a regular file with fstat and a block device with BLKGETSIZE64 and
  * BLKSSZGET. On success stores the disk in *out and returns 0. On failure
  * prints one line "vmm: disk PATH: <cause>" and returns VMM_ERR_INPUT:
@@ -111,6 +117,9 @@ void disk_close(struct disk *d);
 
 /* disk_get_info - the disk's fixed properties; valid until disk_close(). */
 const struct disk_info *disk_get_info(const struct disk *d);
+
+/* disk_snapshot_written - bytes the guest wrote into a snapshot disk's layer (0 otherwise). */
+uint64_t disk_snapshot_written(const struct disk *d);
 
 /* --- requests ----------------------------------------------------------- */
 
@@ -240,6 +249,9 @@ extern const struct disk_backend disk_sync_backend;
 
 /* disk_fd - the image's file descriptor, for the backends. */
 int disk_fd(const struct disk *d);
+
+/* disk_layer - a snapshot disk's copy-on-write layer, or NULL. */
+struct disk_snapshot *disk_layer(const struct disk *d);
 
 /*
  * disk_complete - a backend finished r with res (bytes transferred for

@@ -64,6 +64,9 @@ unsigned int virtio_blk_num_queues(const struct virtio_blk *b);
 /* virtio_blk_backend - the disk backend the queues ended up with. */
 enum disk_io virtio_blk_backend(const struct virtio_blk *b);
 
+/* virtio_blk_disk - the image behind b. */
+const struct disk *virtio_blk_disk(const struct virtio_blk *b);
+
 /*
  * virtio_blk_free - stop b (if its transport has not already), close the
  * image and free everything; NULL is fine. Free the transport first.

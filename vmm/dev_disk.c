@@ -38,6 +38,9 @@ static void disk_info(struct vm_device *d, struct json *j)
 	virtio_blk_get_stats(d->model, &bs);
 	json_string(j, "path", o->path);
 	json_bool(j, "ro", o->ro);
+	json_bool(j, "snapshot", o->snapshot);
+	if (o->snapshot)
+		json_uint(j, "snapshot_bytes", disk_snapshot_written(virtio_blk_disk(d->model)));
 	json_string(j, "io", disk_io_name(virtio_blk_backend(d->model)));
 	json_uint(j, "requests", bs.requests);
 	json_uint(j, "bytes_read", bs.bytes_read);

@@ -576,3 +576,35 @@ case_disk_kill_uring() { durable_case disk-kill-uring io_uring; } #rig: all-mode
 case_disk_kill_aio() { durable_case disk-kill-aio aio; }
 case_disk_kill_sync() { durable_case disk-kill-sync sync; }
 case_disk_kill_direct() { durable_case disk-kill-direct io_uring,direct; }
+
+# --disk IMAGE,snapshot: two VMs share one root image at once, one writing
+# files on it (which it reads back), while a writer is refused; the image
+# stays byte-identical.
+case_disk_snapshot() {
+	need_scratch disk-snapshot || return
+	img=$D/snap.img
+	cp "$ROOTFS" "$img" || { fail disk-snapshot "cannot copy $ROOTFS"; return; }
+	before=$(md5sum <"$img")
+	want=$(files_sum)
+	if ! hold_start "$img,snapshot"; then
+		fail disk-snapshot "the first snapshot user did not get its guest going: $(tr -d '\r' <hold.err | head -n1)"
+		hold_release
+		return
+	fi
+	vmm_run "$BOOT_SECS" --kernel "$KERNEL" --disk "$img,snapshot" --params "vmmtest=files-write quiet"
+	wrc=$rc sums=$(guest sums) werr=$(why)
+	vmm_run "$BAD_SECS" --kernel "$KERNEL" --initrd "$INITRD" --disk "$img" --params "$PARAMS"
+	rc2=$rc err2=$(head -n1 err)
+	hold_release
+	if [ "$wrc" != 0 ] || [ "$sums" != "$want" ]; then
+		fail disk-snapshot "the writing snapshot guest: status $wrc, files sum '$sums', want 0 and $want: $werr"
+	elif [ "$rc2" != 3 ] || ! echo "$err2" | grep -q 'vmm: disk .*snap\.img.*in use'; then
+		fail disk-snapshot "a writer beside snapshot users: status $rc2, '$err2'; want 3 and 'in use'"
+	elif [ "$hold_rc" != 0 ]; then
+		fail disk-snapshot "the holding snapshot user ended with status $hold_rc, want 0"
+	elif [ "$(md5sum <"$img")" != "$before" ]; then
+		fail disk-snapshot "the image changed"
+	else
+		pass disk-snapshot
+	fi
+}
