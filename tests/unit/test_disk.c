@@ -119,6 +119,30 @@ static void test_opts_bad(void **state)
 	expect_usage("a,queues=-1", "--disk a,queues=-1: queues must be 1 to 16, not '-1'");
 }
 
+/* snapshot: writable, so not ro; through the page cache; synchronous. */
+static void test_opts_snapshot(void **state)
+{
+	struct disk_opts o;
+
+	(void)state;
+	assert_int_equal(disk_opts_parse("a.img,snapshot", &o), 0);
+	assert_true(o.snapshot);
+	assert_false(o.ro);
+	assert_int_equal(o.io, DISK_IO_SYNC);
+	assert_int_equal(disk_opts_parse("a.img,io=sync,snapshot,queues=2", &o), 0);
+	assert_true(o.snapshot);
+	assert_int_equal(o.queues, 2);
+	expect_usage("a,snapshot,ro", "--disk a,snapshot,ro: option 'snapshot' cannot go with 'ro'");
+	expect_usage("a,direct,snapshot",
+		     "--disk a,direct,snapshot: option 'snapshot' cannot go with 'direct'");
+	expect_usage("a,snapshot,io=aio",
+		     "--disk a,snapshot,io=aio: a snapshot disk does its I/O with io=sync, not 'aio'");
+	expect_usage("a,io=io_uring,snapshot", "--disk a,io=io_uring,snapshot: a snapshot disk does "
+		     "its I/O with io=sync, not 'io_uring'");
+	expect_usage("a,snapshot,snapshot", "--disk a,snapshot,snapshot: duplicate option 'snapshot'");
+	expect_usage("a,snapshot=1", "--disk a,snapshot=1: option 'snapshot' takes no value");
+}
+
 /* Issue #15: --disk items are parsed as --network's are. */
 static void test_opts_like_network(void **state)
 {
@@ -774,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_opts_all),
 		cmocka_unit_test(test_opts_bad),
 		cmocka_unit_test(test_opts_like_network),
+		cmocka_unit_test(test_opts_snapshot),
 		cmocka_unit_test_setup_teardown(test_open_missing, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_open_directory, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_check_before_kvm, fx_setup, fx_teardown),

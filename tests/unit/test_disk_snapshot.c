@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests for --disk PATH,snapshot (devices/disk_snapshot.c): the option,
- * the locks it takes, and reads and writes of every alignment checked
+ * Unit tests for --disk PATH,snapshot (devices/disk_snapshot.c; the option
+ * itself is test_disk.c's): the locks it takes, and reads and writes of every alignment checked
  * against a model while the image stays byte-identical.
  */
 #include <setjmp.h>
@@ -24,42 +24,6 @@
 
 /* 10.5 blocks: the last block of the layer is a partial one. */
 #define IMG_SIZE (10 * 4096 + 2048)
-
-static void expect_usage(const char *spec, const char *line)
-{
-	struct unit_capture cap;
-	struct disk_opts o;
-	int ret;
-
-	unit_capture_begin(&cap, 2);
-	ret = disk_opts_parse(spec, &o);
-	unit_capture_end(&cap);
-	assert_int_equal(ret, VMM_ERR_USAGE);
-	unit_assert_one_line(cap.text, line);
-}
-
-static void test_opts(void **state)
-{
-	struct disk_opts o;
-
-	(void)state;
-	assert_int_equal(disk_opts_parse("a.img,snapshot", &o), 0);
-	assert_true(o.snapshot);
-	assert_false(o.ro);
-	assert_int_equal(o.io, DISK_IO_SYNC);
-	assert_int_equal(disk_opts_parse("a.img,io=sync,snapshot,queues=2", &o), 0);
-	assert_true(o.snapshot);
-	assert_int_equal(o.queues, 2);
-	expect_usage("a,snapshot,ro", "--disk a,snapshot,ro: option 'snapshot' cannot go with 'ro'");
-	expect_usage("a,direct,snapshot",
-		     "--disk a,direct,snapshot: option 'snapshot' cannot go with 'direct'");
-	expect_usage("a,snapshot,io=aio",
-		     "--disk a,snapshot,io=aio: a snapshot disk does its I/O with io=sync, not 'aio'");
-	expect_usage("a,io=io_uring,snapshot", "--disk a,io=io_uring,snapshot: a snapshot disk does "
-		     "its I/O with io=sync, not 'io_uring'");
-	expect_usage("a,snapshot,snapshot", "--disk a,snapshot,snapshot: duplicate option 'snapshot'");
-	expect_usage("a,snapshot=1", "--disk a,snapshot=1: option 'snapshot' takes no value");
-}
 
 struct sfx {
 	char dir[64];
@@ -381,7 +345,6 @@ static void test_layer_dir_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_opts),
 		cmocka_unit_test_setup_teardown(test_backend_is_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writes_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_reads, setup, teardown),
