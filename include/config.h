@@ -47,6 +47,7 @@ struct vm_config {
 	bool console_pty;        /* --console-pty: the console on a new pty */
 	unsigned int timeout;    /* --timeout SECONDS; 0: none */
 	bool sandbox_off;        /* --sandbox off: no seccomp filters, capabilities kept */
+	bool rng_off;            /* --rng off: no virtio-rng */
 	struct disk_opts disks[CONFIG_MAX_DISKS]; /* --disk, in command-line order */
 	unsigned int ndisks;
 	struct net_opts nets[NET_MAX_NICS]; /* --network tap..., in command-line order */

@@ -31,6 +31,7 @@ enum {
 	OPT_CONSOLE,
 	OPT_CONSOLE_PTY,
 	OPT_SANDBOX,
+	OPT_RNG,
 };
 
 static const struct option run_options[] = {
@@ -52,6 +53,7 @@ static const struct option run_options[] = {
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "console-pty", no_argument, NULL, OPT_CONSOLE_PTY },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+	{ "rng", required_argument, NULL, OPT_RNG },
 	{ "network", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -106,6 +108,8 @@ void config_usage(void)
 	       "      --timeout SECONDS  end the VM after SECONDS (exit status 8)\n"
 	       "      --sandbox on|off   seccomp filters and no capabilities once the VM is\n"
 	       "                         built (default on; off for debugging)\n"
+	       "      --rng on|off       virtio-rng, the guest's /dev/hwrng fed from the\n"
+	       "                         host's getrandom() (default on)\n"
 	       "  -v, --verbose          say more about what vmm does\n"
 	       "  -h, --help             this text\n"
 	       "\n"
@@ -355,6 +359,13 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				break;
 			}
 			log_error("--sandbox %s: expected on or off", optarg);
+			return VMM_ERR_USAGE;
+		case OPT_RNG:
+			if (!strcmp(optarg, "on") || !strcmp(optarg, "off")) {
+				cfg->rng_off = !strcmp(optarg, "off");
+				break;
+			}
+			log_error("--rng %s: expected on or off", optarg);
 			return VMM_ERR_USAGE;
 		case 'n':
 			r = parse_network(cfg, optarg, &net_none);

@@ -271,6 +271,8 @@ static int phase_devices(struct vm *vm)
 		r = dev_nic_create(vm, i);
 	if (!r && vm->cfg->console_virtio)
 		r = dev_console_create(vm);
+	if (!r && !vm->cfg->rng_off)
+		r = dev_rng_create(vm);
 	return r;
 }
 
