@@ -32,6 +32,7 @@ enum {
 	OPT_CONSOLE_PTY,
 	OPT_SANDBOX,
 	OPT_RNG,
+	OPT_NODEFAULTS,
 };
 
 static const struct option run_options[] = {
@@ -54,6 +55,7 @@ static const struct option run_options[] = {
 	{ "console-pty", no_argument, NULL, OPT_CONSOLE_PTY },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "rng", required_argument, NULL, OPT_RNG },
+	{ "nodefaults", no_argument, NULL, OPT_NODEFAULTS },
 	{ "network", required_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -108,6 +110,8 @@ void config_usage(void)
 	       "      --timeout SECONDS  end the VM after SECONDS (exit status 8)\n"
 	       "      --sandbox on|off   seccomp filters and no capabilities once the VM is\n"
 	       "                         built (default on; off for debugging)\n"
+	       "      --nodefaults       nothing implicit: the kernel command line exactly as\n"
+	       "                         --params gives it, no built-in initramfs\n"
 	       "      --rng on|off       virtio-rng, the guest's /dev/hwrng fed from the\n"
 	       "                         host's getrandom() (default on)\n"
 	       "  -v, --verbose          say more about what vmm does\n"
@@ -360,6 +364,9 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			}
 			log_error("--sandbox %s: expected on or off", optarg);
 			return VMM_ERR_USAGE;
+		case OPT_NODEFAULTS:
+			cfg->nodefaults = true;
+			break;
 		case OPT_RNG:
 			if (!strcmp(optarg, "on") || !strcmp(optarg, "off")) {
 				cfg->rng_off = !strcmp(optarg, "off");
