@@ -31,7 +31,7 @@ static int count(const char **a)
 /* Translate a and return the rewritten words joined by single blanks. */
 static const char *xlat(const char **a, int *status)
 {
-	static char line[2048];
+	static char line[8192 + 16];
 	struct lkvm_args out;
 	struct unit_capture cap;
 	int i;
