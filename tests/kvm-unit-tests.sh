@@ -72,11 +72,12 @@ cp -R "$cache/host/kut-tools" "$p/tools"
 cp -L "$kb/run_tests.sh" "$kb/config.mak" "$p/kut/"
 cp -RL "$kb/scripts" "$p/kut/scripts"
 cp -L "$kb/arm/unittests.cfg" "$kb/arm/run" "$kb"/arm/*.flat "$p/kut/arm/"
-[ -f "$kb/errata.txt" ] && cp -L "$kb/errata.txt" "$p/kut/"
+# configure's ERRATATXT names the source tree's errata.txt: bring it along.
+[ -f "$src/errata.txt" ] && cp "$src/errata.txt" "$p/kut/"
 ln -s arm/run "$p/kut/arm-run"
 # configure recorded the machine it ran on (x86-64) as HOST; the suite runs
 # on the emulated arm64 host, and arm/run refuses kvmtool on any other.
-sed -i 's/^HOST=.*/HOST=aarch64/' "$p/kut/config.mak"
+sed -i -e 's/^HOST=.*/HOST=aarch64/' -e 's|^ERRATATXT=.*|ERRATATXT=errata.txt|' "$p/kut/config.mak"
 
 cat >"$p/run.sh" <<EOS
 #!/bin/sh
@@ -102,7 +103,7 @@ for v in vmm kvmtool; do
 	kvmtool) bin=/payload/lkvm-kvmtool ;;
 	esac
 	[ -x "$bin" ] || continue
-	rm -rf /tmp/kut && cp -R /payload/kut /tmp/kut && cd /tmp/kut
+	rm -rf /tmp/kut-run && cp -R /payload/kut /tmp/kut-run && cd /tmp/kut-run
 	t0=$(date +%s)
 	# shellcheck disable=SC2086 # only: test names
 	KVMTOOL=$bin TIMEOUT=$timeout_s bash ./run_tests.sh $only </dev/null 2>&1 |
