@@ -90,7 +90,11 @@ cd /payload
 # libraries in tools/ (the host's initramfs is busybox only).
 mkdir -p /lib
 ln -sf /payload/tools/lib/ld-linux-aarch64.so.1 /lib/ld-linux-aarch64.so.1
+# What udev would make: the runner writes to /dev/stderr and /dev/fd/N.
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+[ -e /dev/stdin ] || ln -s /proc/self/fd/0 /dev/stdin
+[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
+[ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
 export LD_LIBRARY_PATH=/payload/tools/lib
 export PATH=/payload/tools/bin:$PATH
 # vmm's kvmtool personality: vmm under a name starting with lkvm.
