@@ -140,7 +140,7 @@ ASAN_CFLAGS := $(NATIVE_CFLAGS) -O1 -fno-omit-frame-pointer \
 # devices/virtqueue.c order the ring against the guest, not our threads.
 TSAN_CFLAGS := $(NATIVE_CFLAGS) -O1 -fsanitize=thread -Wno-tsan
 # The tests that start threads (device I/O threads, dev_thread, writers).
-TSAN_TESTS := test_virtio_blk test_virtio_console test_virtio_mmio test_virtio_net \
+TSAN_TESTS := test_virtio_blk test_virtio_console test_virtio_rng test_virtio_mmio test_virtio_net \
 	test_dev_thread test_console_router test_disk test_disk_snapshot test_uart16550 test_pl061 \
 	test_virtio_fs
 # test_sandbox stays out: a sanitizer's runtime makes system calls of its

@@ -110,3 +110,11 @@ int image_parse(const uint8_t *buf, size_t len, uint64_t file_size, struct arm64
 	}
 	return 0;
 }
+
+void image_raw(uint64_t file_size, struct arm64_image *img)
+{
+	memset(img, 0, sizeof(*img));
+	img->text_offset = 0x80000;
+	img->image_size = file_size;
+	img->file_size = file_size;
+}

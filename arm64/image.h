@@ -33,4 +33,11 @@ struct arm64_image {
 int image_parse(const uint8_t *buf, size_t len, uint64_t file_size, struct arm64_image *img,
 		const char **why);
 
+/*
+ * image_raw - describe a bare binary of file_size bytes with no Image
+ * header the way lkvm loads one: text_offset 0x80000, image_size the file's
+ * size, no flags (4K pages assumed, placed near the start of RAM).
+ */
+void image_raw(uint64_t file_size, struct arm64_image *img);
+
 #endif

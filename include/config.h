@@ -49,6 +49,9 @@ struct vm_config {
 	unsigned int timeout;    /* --timeout SECONDS; 0: none */
 	bool sandbox_off;        /* --sandbox off: no seccomp filters, capabilities kept */
 	bool stats;              /* --stats: exit and access counts on stderr at the end */
+	bool rng_off;            /* --rng off: no virtio-rng */
+	bool nodefaults;         /* --nodefaults: nothing implicit (command line, initramfs) */
+	bool kernel_raw_ok;      /* lkvm personality: a headerless kernel loads raw */
 	struct disk_opts disks[CONFIG_MAX_DISKS]; /* --disk, in command-line order */
 	unsigned int ndisks;
 	struct net_opts nets[NET_MAX_NICS]; /* --network tap..., in command-line order */

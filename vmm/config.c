@@ -33,6 +33,8 @@ enum {
 	OPT_SANDBOX,
 	OPT_STATS,
 	OPT_SHARE,
+	OPT_RNG,
+	OPT_NODEFAULTS,
 };
 
 static const struct option run_options[] = {
@@ -55,6 +57,8 @@ static const struct option run_options[] = {
 	{ "console-pty", no_argument, NULL, OPT_CONSOLE_PTY },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "rng", required_argument, NULL, OPT_RNG },
+	{ "nodefaults", no_argument, NULL, OPT_NODEFAULTS },
 	{ "network", required_argument, NULL, 'n' },
 	{ "share", required_argument, NULL, OPT_SHARE },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -115,6 +119,10 @@ void config_usage(void)
 	       "                         built (default on; off for debugging)\n"
 	       "      --stats            at exit, print the exits by kind and the device\n"
 	       "                         accesses of the run to stderr\n"
+	       "      --nodefaults       nothing implicit: the kernel command line exactly as\n"
+	       "                         --params gives it, no built-in initramfs\n"
+	       "      --rng on|off       virtio-rng, the guest's /dev/hwrng fed from the\n"
+	       "                         host's getrandom() (default on)\n"
 	       "  -v, --verbose          say more about what vmm does\n"
 	       "  -h, --help             this text\n"
 	       "\n"
@@ -395,6 +403,16 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			if (r)
 				return r;
 			break;
+		case OPT_NODEFAULTS:
+			cfg->nodefaults = true;
+			break;
+		case OPT_RNG:
+			if (!strcmp(optarg, "on") || !strcmp(optarg, "off")) {
+				cfg->rng_off = !strcmp(optarg, "off");
+				break;
+			}
+			log_error("--rng %s: expected on or off", optarg);
+			return VMM_ERR_USAGE;
 		case 'n':
 			r = parse_network(cfg, optarg, &net_none);
 			if (r)

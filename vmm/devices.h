@@ -225,6 +225,8 @@ int dev_nic_create(struct vm *vm, unsigned int i);
 int dev_console_create(struct vm *vm);
 /* Share i (fs<i>, virtio-fs; vmm/dev_fs.c), after the NICs and before the console. */
 int dev_fs_create(struct vm *vm, unsigned int i);
+/* The entropy device (rng0, vmm/dev_rng.c), last: unless --rng off. */
+int dev_rng_create(struct vm *vm);
 
 /* dev_kvm_host - fill h to act on kvm, a VM whose vGIC is initialised (vmm/dev_kvm.c). */
 struct arm64_vm;

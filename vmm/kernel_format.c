@@ -141,6 +141,7 @@ enum kfmt_kind kfmt_detect(const uint8_t *buf, size_t len, uint64_t file_size, s
 		return k->kind;
 	if (buf[0] == 'M' && buf[1] == 'Z')
 		return refuse(k, "PE/COFF program, but neither an arm64 Image nor an EFI zboot");
+	k->unknown = true;
 	return refuse(k, "unknown format (not an arm64 Image, Image.gz or EFI zboot)");
 }
 

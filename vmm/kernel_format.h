@@ -2,6 +2,7 @@
 #ifndef VMM_KERNEL_FORMAT_H
 #define VMM_KERNEL_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,7 @@ struct kfmt {
 	uint64_t payload_off;   /* the compressed stream within the file */
 	uint64_t payload_size;
 	char why[96];           /* KFMT_REFUSED: "zstd-compressed zboot (only gzip ...)" */
+	bool unknown;           /* KFMT_REFUSED as no format vmm knows: lkvm boots it raw */
 };
 
 /*

@@ -103,7 +103,29 @@ static int kernel_inflate(struct boot_files *f, const struct kfmt *k, uint64_t *
 	return 0;
 }
 
+/*
+ * A kernel file with no arm64 Image header, booted as lkvm boots one: the
+ * whole file at the start of RAM plus 0x80000 (the text_offset of kernels
+ * before 3.17, kvmtool's default), entered at its first byte. ELF files
+ * (vmlinux) are still refused: their first byte is no entry point.
+ */
+static bool raw_kernel(const uint8_t *probe, size_t n, uint64_t ksize, struct arm64_image *img)
+{
+	if (ksize == 0 || (n >= 4 && !memcmp(probe, "\177ELF", 4)))
+		return false;
+	if (n >= IMAGE_HDR_SIZE && probe[56] == 'A' && probe[57] == 'R' && probe[58] == 'M' &&
+	    probe[59] == 0x64)
+		return false; /* an Image with a bad header: image_parse() says why */
+	image_raw(ksize, img);
+	return true;
+}
+
 int loader_open(struct boot_files *f, const char *kernel, const char *initrd)
+{
+	return loader_open_ex(f, kernel, initrd, false);
+}
+
+int loader_open_ex(struct boot_files *f, const char *kernel, const char *initrd, bool raw_ok)
 {
 	uint8_t probe[IMAGE_PROBE_SIZE];
 	const char *why, *inside = NULL;
@@ -125,8 +147,11 @@ int loader_open(struct boot_files *f, const char *kernel, const char *initrd)
 		goto fail;
 	}
 	if (kfmt_detect(probe, (size_t)n, ksize, &k) == KFMT_REFUSED) {
-		log_error("kernel %s: %s", kernel, k.why);
-		goto fail;
+		if (!raw_ok || !k.unknown) {
+			log_error("kernel %s: %s", kernel, k.why);
+			goto fail;
+		}
+		k.kind = KFMT_IMAGE; /* a bare binary: raw_kernel() below */
 	}
 	if (k.kind != KFMT_IMAGE) {
 		struct kfmt in;
@@ -148,11 +173,17 @@ int loader_open(struct boot_files *f, const char *kernel, const char *initrd)
 		}
 	}
 	if (image_parse(probe, (size_t)n, ksize, &f->img, &why)) {
-		if (inside)
-			log_error("kernel %s: %s payload: %s", kernel, inside, why);
-		else
-			log_error("kernel %s: %s", kernel, why);
-		goto fail;
+		if (!inside && raw_ok && raw_kernel(probe, (size_t)n, ksize, &f->img)) {
+			log_info("kernel %s: no arm64 Image header: loaded whole at RAM + 0x%llx "
+				 "and entered there, as lkvm does", kernel,
+				 (unsigned long long)f->img.text_offset);
+		} else {
+			if (inside)
+				log_error("kernel %s: %s payload: %s", kernel, inside, why);
+			else
+				log_error("kernel %s: %s", kernel, why);
+			goto fail;
+		}
 	}
 	if (initrd) {
 		f->initrd_fd = open_input("initrd", initrd, &f->initrd_size);
@@ -270,14 +301,14 @@ char *loader_bootargs(const char *params, bool root_disk, const char *console_de
 	int n;
 
 	/* earlycon stays on the UART (stdout-path) whichever device is the console. */
-	if (!has_param(params, "console="))
+	if (console_dev && !has_param(params, "console="))
 		snprintf(console, sizeof(console), "console=%s earlycon ", console_dev);
 
 	n = asprintf(&s, "%s%s%s", console, root, params ? params : "");
 	if (n < 0)
 		return NULL;
-	/* No trailing blank when nothing follows the defaults. */
-	while (n > 0 && s[n - 1] == ' ')
+	/* No trailing blank when nothing follows the defaults (--nodefaults: as given). */
+	while (console_dev && n > 0 && s[n - 1] == ' ')
 		s[--n] = '\0';
 	if (n >= ARM64_COMMAND_LINE_SIZE) {
 		/* The limit is the kernel's, on the whole line: name both parts. */

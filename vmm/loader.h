@@ -38,6 +38,14 @@ struct boot_files {
 int loader_open(struct boot_files *f, const char *kernel, const char *initrd);
 
 /*
+ * loader_open_ex - loader_open(), and with raw_ok a kernel file that is
+ * neither an Image nor compressed nor ELF (a bare binary such as a
+ * kvm-unit-tests .flat) is accepted as lkvm accepts it: the whole file at
+ * RAM + 0x80000, entered at its first byte (image_raw()).
+ */
+int loader_open_ex(struct boot_files *f, const char *kernel, const char *initrd, bool raw_ok);
+
+/*
  * loader_set_initrd - use len bytes at data as the initrd (vmm's built-in
  * initramfs), copied into a sealed memfd so that loader_load() treats it as
  * a file. name stands in for the path in messages ("built-in initramfs") and
@@ -60,7 +68,8 @@ int loader_load(const struct boot_files *f, const struct guest_mem *gm,
 
 /*
  * loader_bootargs - the kernel command line: params with "console=DEV
- * earlycon" in front (DEV: console_dev, "ttyS0" or "hvc0") unless params
+ * earlycon" in front (DEV: console_dev, "ttyS0" or "hvc0"; NULL for none:
+ * --nodefaults, then params stay exactly as given) unless params
  * already choose a console=, and with
  * root_disk (the guest has a disk) "root=/dev/vda rw" unless params choose
  * a root=. Returns a malloc'd string, or NULL after printing why (the whole

@@ -8,6 +8,7 @@
 #include "status.h"
 #include "vmm/client.h"
 #include "vmm/info.h"
+#include "vmm/lkvm.h"
 #include "vmm/vm.h"
 
 static void usage(FILE *f)
@@ -30,6 +31,9 @@ int main(int argc, char **argv)
 	struct vm_config cfg;
 	int r;
 
+	/* ln -s vmm lkvm: kvmtool's command line (vmm/lkvm.c). */
+	if (argc > 0 && lkvm_invoked(argv[0]))
+		return lkvm_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return VMM_ERR_USAGE;

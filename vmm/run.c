@@ -143,8 +143,8 @@ static int phase_files(struct vm *vm)
 	unsigned int i;
 	int r;
 
-	vm->bootargs = loader_bootargs(cfg->params, cfg->ndisks > 0,
-				       cfg->console_virtio ? "hvc0" : "ttyS0");
+	vm->bootargs = loader_bootargs(cfg->params, cfg->ndisks > 0 && !cfg->nodefaults,
+				       cfg->nodefaults ? NULL : cfg->console_virtio ? "hvc0" : "ttyS0");
 	if (!vm->bootargs)
 		return VMM_ERR_USAGE;
 	/* A missing image or a directory is told before /dev/kvm is opened. */
@@ -182,10 +182,10 @@ static int phase_files(struct vm *vm)
 			return r;
 		log_info("kernel %s: the host's own (--kernel chooses another)", kernel);
 	}
-	r = loader_open(&vm->files, kernel, cfg->initrd);
+	r = loader_open_ex(&vm->files, kernel, cfg->initrd, cfg->kernel_raw_ok);
 	if (r)
 		return r;
-	if (!cfg->initrd && !cfg->ndisks) {
+	if (!cfg->initrd && !cfg->ndisks && !cfg->nodefaults) {
 		r = loader_set_initrd(&vm->files, BUILTIN_INITRD_NAME, builtin_initrd_start,
 				      (size_t)(builtin_initrd_end - builtin_initrd_start));
 		if (r)
@@ -274,6 +274,8 @@ static int phase_devices(struct vm *vm)
 		r = dev_fs_create(vm, i);
 	if (!r && vm->cfg->console_virtio)
 		r = dev_console_create(vm);
+	if (!r && !vm->cfg->rng_off)
+		r = dev_rng_create(vm);
 	return r;
 }
 

@@ -9,6 +9,10 @@
 #                       linux-image-6.12-cloud-arm64 -> host/6.12/ and
 #                       linux-image-cloud-arm64 (6.1) -> host/6.1/
 #   fetch.sh all        both
+#   fetch.sh kut        bash and the few GNU tools kvm-unit-tests' runner
+#                       needs beyond busybox (getopt, getconf, timeout), with
+#                       the libraries they load, in $VMM_CACHE/host/kut-tools
+#                       (only tests/kvm-unit-tests.sh asks for it)
 #   --force             fetch again even when the cache looks complete
 #                       (e.g. to pick up a kernel security update)
 #
@@ -34,15 +38,16 @@ kernels="6.12:linux-image-6.12-cloud-arm64 6.1:linux-image-cloud-arm64"
 
 die() { echo "$prog: $*" >&2; exit 1; }
 
-usage() { echo "usage: $0 sysroot|host|all [--force]" >&2; exit 2; }
+usage() { echo "usage: $0 sysroot|host|all|kut [--force]" >&2; exit 2; }
 
-want_sysroot=0 want_host=0 force=0
+want_sysroot=0 want_host=0 want_kut=0 force=0
 [ $# -gt 0 ] || usage
 for a in "$@"; do
 	case $a in
 	sysroot) want_sysroot=1 ;;
 	host) want_host=1 ;;
 	all) want_sysroot=1 want_host=1 ;;
+	kut) want_kut=1 ;;
 	--force|-f) force=1 ;;
 	*) usage ;;
 	esac
@@ -61,7 +66,8 @@ host_ok() {
 # Fast path: nothing to do, no apt, no lock.
 if [ "$force" = 0 ]; then
 	{ [ "$want_sysroot" = 0 ] || sysroot_ok; } &&
-		{ [ "$want_host" = 0 ] || host_ok; } && exit 0
+		{ [ "$want_host" = 0 ] || host_ok; } &&
+		{ [ "$want_kut" = 0 ] || [ -f "$hostdir/kut-tools/.done" ]; } && exit 0
 fi
 
 command -v apt-get >/dev/null || die "apt-get not found (a Debian machine is needed to fetch arm64 packages)"
@@ -205,7 +211,37 @@ fetch_host() {
 	done
 }
 
+# kvm-unit-tests' runner is bash and uses util-linux's getopt, libc's
+# getconf and coreutils' timeout (-k, --foreground): those binaries and the
+# shared libraries they load, nothing else of the packages.
+kut_pkgs="bash libtinfo6 libc6 libc-bin util-linux coreutils"
+fetch_kut() {
+	apt_update
+	tmp=$hostdir/kut-tools.tmp unpacked=$hostdir/kut-tools.deb
+	rm -rf "$tmp" "$unpacked"; mkdir -p "$tmp/bin" "$tmp/lib" "$unpacked"
+	# shellcheck disable=SC2086 # package list is a word list
+	download $kut_pkgs
+	unpack_all "$unpacked"
+	for b in bin/bash usr/bin/getopt usr/bin/getconf usr/bin/timeout; do
+		[ -f "$unpacked/$b" ] || die "kut: $b not in the packages ($kut_pkgs)"
+		cp "$unpacked/$b" "$tmp/bin/"
+	done
+	# One flat directory: the loader (/lib/ld-linux-aarch64.so.1 points at it)
+	# and every library, for LD_LIBRARY_PATH.
+	for d in lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu; do
+		[ -d "$unpacked/$d" ] && cp -a "$unpacked/$d"/. "$tmp/lib/"
+	done
+	[ -f "$tmp/lib/ld-linux-aarch64.so.1" ] || die "kut: no ld-linux-aarch64.so.1 in libc6"
+	rm -rf "$tmp/lib/gconv" # iconv modules: 20 MiB nobody here loads
+	rm -rf "$unpacked" "$hostdir/kut-tools"; mv "$tmp" "$hostdir/kut-tools"
+	touch "$hostdir/kut-tools/.done"
+	echo "$prog: kvm-unit-tests' tools ready in $hostdir/kut-tools" >&2
+}
+
 mkdir -p "$hostdir"
+if [ "$want_kut" = 1 ] && { [ "$force" = 1 ] || [ ! -f "$hostdir/kut-tools/.done" ]; }; then
+	fetch_kut
+fi
 if [ "$want_sysroot" = 1 ] && { [ "$force" = 1 ] || ! sysroot_ok; }; then
 	fetch_sysroot
 fi

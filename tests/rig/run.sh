@@ -85,6 +85,10 @@ for t in "$out"/tools/*; do
 done
 aarch64-linux-gnu-gcc -static -O2 -o "$payload/ptyrun" "$here/tools/ptyrun.c"
 aarch64-linux-gnu-gcc -static -O2 -o "$payload/taptool" "$here/tools/taptool.c"
+# A headerless program for the lkvm personality's raw kernels (cases_compat.sh).
+aarch64-linux-gnu-gcc -nostdlib -static -Wl,--build-id=none -Wl,-Ttext=0 \
+	-o "$out/rawhello.elf" "$here/tools/rawhello.S"
+aarch64-linux-gnu-objcopy -O binary "$out/rawhello.elf" "$payload/rawhello.bin"
 cp "$here/run-cases.sh" "$payload/run.sh"
 cp "$here/lib.sh" "$here"/cases_*.sh "$top/guest/mkzboot.sh" "$payload/"
 chmod 0755 "$payload/vmm" "$payload/ptyrun" "$payload/taptool" "$payload/run.sh"

@@ -376,6 +376,22 @@ static void test_bad_irqchip(void **state)
 	parse_fail(ARGS("--kernel", "K", "--irqchip", ""), VMM_ERR_USAGE, "--irqchip : ");
 }
 
+/* --rng: on by default, off leaves the device out; nothing else is a value. */
+static void test_rng_values(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	parse_ok(&cfg, ARGS("--kernel", "K"));
+	assert_false(cfg.rng_off);
+	parse_ok(&cfg, ARGS("--kernel", "K", "--rng", "off"));
+	assert_true(cfg.rng_off);
+	parse_ok(&cfg, ARGS("--kernel", "K", "--rng", "off", "--rng=on"));
+	assert_false(cfg.rng_off);
+	parse_fail(ARGS("--kernel", "K", "--rng", "no"), VMM_ERR_USAGE,
+		   "--rng no: expected on or off");
+}
+
 static void test_bad_reboot(void **state)
 {
 	struct vm_config cfg;
@@ -715,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_bad_cpus),
 		cmocka_unit_test(test_bad_irqchip),
 		cmocka_unit_test(test_bad_reboot),
+		cmocka_unit_test(test_rng_values),
 		cmocka_unit_test(test_unknown_option),
 		cmocka_unit_test(test_flag_given_value),
 		cmocka_unit_test(test_missing_value),

@@ -298,7 +298,84 @@ static void test_load_file_shrank(void **state)
 	load_fail(fx, &f, RAM_BASE, "file shrank while vmm was using it");
 }
 
+/* --- lkvm's raw kernels (loader_open_ex with raw_ok) ---------------- */
+
+/* A headerless binary loads whole at RAM + 0x80000; ELF and bad Images still fail. */
+static void test_open_raw(void **state)
+{
+	struct fixture *fx = *state;
+	static const uint8_t tiny[12] = { 0x1f, 0x20, 0x03, 0xd5 }; /* nop ... */
+	struct unit_capture cap;
+	struct boot_files f;
+	uint8_t elf[128] = { 0x7f, 'E', 'L', 'F' };
+	uint8_t bad_image[128] = { 0 };
+
+	/* Without raw_ok, as vmm run: refused. */
+	open_fail(fx, fx->text, NULL, "unknown format (not an arm64 Image, Image.gz or EFI zboot)");
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(loader_open_ex(&f, fx->text, NULL, true), 0);
+	unit_capture_end(&cap);
+	assert_string_equal(cap.text, ""); /* said only with --verbose */
+	assert_int_equal(f.img.text_offset, 0x80000);
+	assert_int_equal(f.img.file_size, 98);
+	assert_int_equal(f.img.image_size, 98);
+	loader_close(&f);
+	/* Shorter than an Image header: still a program. */
+	unit_write_file(fx->text, tiny, sizeof(tiny));
+	assert_int_equal(loader_open_ex(&f, fx->text, NULL, true), 0);
+	assert_int_equal(f.img.file_size, sizeof(tiny));
+	loader_close(&f);
+	assert_int_equal(unit_open_fds(), fx->fds);
+
+	unit_write_file(fx->text, elf, sizeof(elf));
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(loader_open_ex(&f, fx->text, NULL, true), VMM_ERR_INPUT);
+	unit_capture_end(&cap);
+	unit_assert_one_line_prefix(cap.text, "kernel ");
+	/* The Image magic with a broken header: the header's fault, not raw. */
+	memcpy(bad_image + 56, "ARM\x64", 4);
+	bad_image[24] = 1; /* flags: big-endian */
+	unit_write_file(fx->text, bad_image, sizeof(bad_image));
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(loader_open_ex(&f, fx->text, NULL, true), VMM_ERR_INPUT);
+	unit_capture_end(&cap);
+	assert_non_null(strstr(cap.text, "big-endian"));
+	/* An empty file is nothing to run. */
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(loader_open_ex(&f, fx->empty, NULL, true), VMM_ERR_INPUT);
+	unit_capture_end(&cap);
+	assert_int_equal(unit_open_fds(), fx->fds);
+}
+
 /* --- the kernel command line ---------------------------------------- */
+
+/* --nodefaults: no console, no root, nothing trimmed - exactly as given. */
+static void test_bootargs_exact(void **state)
+{
+	struct unit_capture cap;
+	char *s;
+
+	(void)state;
+	s = loader_bootargs("a  b ", false, NULL);
+	assert_string_equal(s, "a  b ");
+	free(s);
+	s = loader_bootargs(NULL, false, NULL);
+	assert_string_equal(s, "");
+	free(s);
+	s = loader_bootargs("console=ttyS0 x", false, NULL);
+	assert_string_equal(s, "console=ttyS0 x");
+	free(s);
+	{
+		char big[2100];
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		unit_capture_begin(&cap, 2);
+		assert_null(loader_bootargs(big, false, NULL));
+		unit_capture_end(&cap);
+		unit_assert_one_line_prefix(cap.text, "--params: 2099 bytes");
+	}
+}
 
 static void assert_bootargs_disk(const char *params, bool disk, const char *want)
 {
@@ -460,7 +537,9 @@ int main(void)
 		T(test_load),
 		T(test_load_outside_ram),
 		T(test_load_file_shrank),
+		T(test_open_raw),
 		cmocka_unit_test(test_bootargs),
+		cmocka_unit_test(test_bootargs_exact),
 		cmocka_unit_test(test_bootargs_netconsole),
 		cmocka_unit_test(test_bootargs_root_disk),
 		cmocka_unit_test(test_bootargs_hvc0),
