@@ -39,7 +39,7 @@ CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -I. \
 # entry point, are only built for aarch64: an explicit list, not a name
 # pattern. Everything else is also built natively into a library that the
 # unit tests link against.
-KVM_SRCS := arm64/kvm_coalesced.c arm64/kvm_gic.c arm64/kvm_host_probe.c arm64/kvm_vcpu.c \
+KVM_SRCS := arm64/kvm_coalesced.c arm64/kvm_cpu_features.c arm64/kvm_gic.c arm64/kvm_host_probe.c arm64/kvm_vcpu.c \
 	arm64/kvm_vcpu_run.c arm64/kvm_vm.c vmm/main.c
 ALL_SRCS := $(wildcard vmm/*.c devices/*.c arm64/*.c)
 PURE_SRCS := $(filter-out $(KVM_SRCS),$(ALL_SRCS))
