@@ -77,8 +77,13 @@ int cpu_features_choose(struct cpu_features *f, const struct vm_config *cfg,
 			  h->ptrauth_address ? "GENERIC" : "ADDRESS");
 		return VMM_ERR_HOST;
 	}
+	if (!r && cfg->ptrauth == FEAT_ON && h->protected_kvm) {
+		log_error("--ptrauth on: protected KVM (kvm-arm.mode=protected) makes the guest's "
+			  "pointer-auth key registers undefined; the guest would die at boot");
+		return VMM_ERR_HOST;
+	}
 	if (!r)
-		r = decide(&f->ptrauth, cfg->ptrauth, true,
+		r = decide(&f->ptrauth, cfg->ptrauth, !h->protected_kvm,
 			   h->ptrauth_address && h->ptrauth_generic, "--ptrauth on",
 			   "pointer authentication", "KVM_CAP_ARM_PTRAUTH_ADDRESS");
 	if (!r)

@@ -22,9 +22,16 @@ struct cpu_features {
 	uint64_t sve_vls[CPU_SVE_VLS_WORDS]; /* valid when sve, once vCPU 0 exists */
 };
 
-/* The host's answers (KVM_CHECK_EXTENSION on the VM). */
+/*
+ * The host's answers (KVM_CHECK_EXTENSION on the VM), and whether it runs
+ * protected KVM (kvm-arm.mode=protected): there 6.12 offers pointer auth,
+ * yet the guest's first write of a key register (APIAKeyLo_EL1) is
+ * undefined and the guest kernel dies at boot (seen on the rig's emulated
+ * host), so pointer auth is off there by default and refused when asked for.
+ */
 struct cpu_host_caps {
 	bool sve, ptrauth_address, ptrauth_generic, pmu, mte, steal_time;
+	bool protected_kvm;
 };
 
 /*

@@ -7,11 +7,13 @@
  * the PMU's init after the vGIC's; the steal time IPA inside a memslot.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "arm64/host_mode.h"
 #include "arm64/kvm.h"
 #include "arm64/kvm_compat.h"
 #include "arm64/layout.h"
@@ -60,6 +62,23 @@ static int pvtime_map(struct arm64_vm *vm)
 	return 0;
 }
 
+/* Is the host running protected KVM? Only kvm-arm.mode=protected turns it on. */
+static bool protected_kvm(void)
+{
+	struct host_cmdline c;
+	char text[4096];
+	FILE *f = fopen("/proc/cmdline", "re");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+	}
+	text[n] = '\0';
+	host_cmdline_parse(&c, text);
+	return c.found && c.mode == HOST_MODE_PROTECTED;
+}
+
 int arm64_cpu_features_vm(struct arm64_vm *vm, const struct vm_config *cfg)
 {
 	struct cpu_host_caps h = {
@@ -73,6 +92,7 @@ int arm64_cpu_features_vm(struct arm64_vm *vm, const struct vm_config *cfg)
 	struct cpu_features *f = &vm->feat;
 	int r;
 
+	h.protected_kvm = protected_kvm();
 	r = cpu_features_choose(f, cfg, &h);
 	if (r)
 		return r;

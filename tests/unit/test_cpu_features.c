@@ -142,8 +142,8 @@ static void test_sve_max_vl(void **state)
 
 /* --- the choice against the host ------------------------------------------ */
 
-static const struct cpu_host_caps all = { true, true, true, true, true, true };
-static const struct cpu_host_caps none = { false, false, false, false, false, false };
+static const struct cpu_host_caps all = { true, true, true, true, true, true, false };
+static const struct cpu_host_caps none = { false, false, false, false, false, false, false };
 
 static int choose(struct cpu_features *f, const struct vm_config *cfg,
 		  const struct cpu_host_caps *h, struct unit_capture *cap)
@@ -248,6 +248,26 @@ static void test_refusals(void **state)
 	}
 }
 
+/* Protected KVM: pointer auth off by default, refused when asked for; the rest as usual. */
+static void test_protected_kvm_ptrauth(void **state)
+{
+	struct cpu_host_caps pkvm = all;
+	struct vm_config cfg;
+	struct cpu_features f;
+	struct unit_capture cap;
+
+	(void)state;
+	pkvm.protected_kvm = true;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(choose(&f, &cfg, &pkvm, &cap), 0);
+	assert_string_equal(cap.text, "");
+	assert_false(f.ptrauth);
+	assert_true(f.sve && f.pmu && f.steal_time);
+	cfg.ptrauth = FEAT_ON;
+	assert_int_equal(choose(&f, &cfg, &pkvm, &cap), VMM_ERR_HOST);
+	unit_assert_one_line_prefix(cap.text, "--ptrauth on: protected KVM (kvm-arm.mode=protected)");
+}
+
 /* --- SVE vector lengths ------------------------------------------------------ */
 
 static void vls_of(uint64_t vls[CPU_SVE_VLS_WORDS], const unsigned int *bits, unsigned int n)
@@ -347,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_follow_host),
 		cmocka_unit_test(test_off_wins),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_protected_kvm_ptrauth),
 		cmocka_unit_test(test_sve_vls),
 		cmocka_unit_test(test_sve_vls_high_words),
 	};
