@@ -86,8 +86,13 @@ int cpu_features_choose(struct cpu_features *f, const struct vm_config *cfg,
 		r = decide(&f->ptrauth, cfg->ptrauth, !h->protected_kvm,
 			   h->ptrauth_address && h->ptrauth_generic, "--ptrauth on",
 			   "pointer authentication", "KVM_CAP_ARM_PTRAUTH_ADDRESS");
+	if (!r && cfg->pmu == FEAT_ON && h->protected_kvm) {
+		log_error("--pmu: protected KVM (kvm-arm.mode=protected) gives the guest a PMUv3 "
+			  "whose counters stay at zero");
+		return VMM_ERR_HOST;
+	}
 	if (!r)
-		r = decide(&f->pmu, cfg->pmu, true, h->pmu, "--pmu", "PMUv3",
+		r = decide(&f->pmu, cfg->pmu, !h->protected_kvm, h->pmu, "--pmu", "PMUv3",
 			   "KVM_CAP_ARM_PMU_V3");
 	if (!r)
 		r = decide(&f->mte, cfg->mte, false, h->mte, "--mte", "MTE", "KVM_CAP_ARM_MTE");

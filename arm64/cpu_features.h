@@ -28,6 +28,8 @@ struct cpu_features {
  * yet the guest's first write of a key register (APIAKeyLo_EL1) is
  * undefined and the guest kernel dies at boot (seen on the rig's emulated
  * host), so pointer auth is off there by default and refused when asked for.
+ * Its PMU is offered too, but the guest's counters stay at zero: off and
+ * refused alike.
  */
 struct cpu_host_caps {
 	bool sve, ptrauth_address, ptrauth_generic, pmu, mte, steal_time;

@@ -97,7 +97,9 @@ case_cpu_features() { #rig: all-modes
 		[ "$rdvl" = "$max" ] ||
 			{ fail cpu-features "RDVL says $rdvl bits after setting $max"; return; }
 	fi
-	if [ "$(hc pmu_v3)" = true ]; then
+	pmu=$(hc pmu_v3)
+	case $mode in *-protected) pmu=false ;; esac # counts nothing there
+	if [ "$pmu" = true ]; then
 		pmu_ok cpu-features || return
 	elif [ -z "$(guest pmu)" ]; then
 		fail cpu-features "host has no PMU, yet the guest counted: $(grep '^GUEST pmu' all)"
@@ -159,7 +161,8 @@ case_cpu_refuse() { #rig: all-modes
 	case $mode in
 	*-protected)
 		refused cpu-refuse '^vmm: --ptrauth on: protected KVM' --ptrauth on || return
-		tried="$tried --ptrauth"
+		refused cpu-refuse '^vmm: --pmu: protected KVM' --pmu || return
+		tried="$tried --ptrauth --pmu"
 		;;
 	esac
 	if [ "$(hc sve)" != true ]; then

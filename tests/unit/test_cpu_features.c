@@ -261,11 +261,15 @@ static void test_protected_kvm_ptrauth(void **state)
 	memset(&cfg, 0, sizeof(cfg));
 	assert_int_equal(choose(&f, &cfg, &pkvm, &cap), 0);
 	assert_string_equal(cap.text, "");
-	assert_false(f.ptrauth);
-	assert_true(f.sve && f.pmu && f.steal_time);
+	assert_false(f.ptrauth || f.pmu);
+	assert_true(f.sve && f.steal_time);
 	cfg.ptrauth = FEAT_ON;
 	assert_int_equal(choose(&f, &cfg, &pkvm, &cap), VMM_ERR_HOST);
 	unit_assert_one_line_prefix(cap.text, "--ptrauth on: protected KVM (kvm-arm.mode=protected)");
+	cfg.ptrauth = FEAT_DEFAULT;
+	cfg.pmu = FEAT_ON;
+	assert_int_equal(choose(&f, &cfg, &pkvm, &cap), VMM_ERR_HOST);
+	unit_assert_one_line_prefix(cap.text, "--pmu: protected KVM (kvm-arm.mode=protected)");
 }
 
 /* --- SVE vector lengths ------------------------------------------------------ */
