@@ -162,6 +162,27 @@ static void dt_timer(struct dt_writer *w, const struct dt_params *p)
 	w_end(w);
 }
 
+/* GICv2 PPI specifiers carry a mask of the CPUs the PPI is wired to. */
+static uint32_t ppi_flags(const struct dt_params *p, uint32_t flags)
+{
+	if (p->gic == DT_GIC_V2)
+		flags |= (((1u << (p->cpus > 8 ? 8 : p->cpus)) - 1) << 8);
+	return flags;
+}
+
+static void dt_pmu(struct dt_writer *w, const struct dt_params *p)
+{
+	/* The specifier numbers PPIs from INTID 16. */
+	uint32_t c[3] = { GIC_PPI, p->pmu_intid - 16, ppi_flags(p, IRQ_LEVEL_HIGH) };
+
+	if (p->pmu_intid < 16 || p->pmu_intid > 31)
+		return;
+	w_begin(w, "pmu");
+	w_str(w, "compatible", "arm,armv8-pmuv3");
+	w_cells(w, "interrupts", c, 3);
+	w_end(w);
+}
+
 static void dt_gic(struct dt_writer *w, const struct dt_params *p)
 {
 	const struct arm64_layout *l = p->layout;
@@ -322,6 +343,7 @@ int dt_build(void *buf, size_t size, const struct dt_params *p)
 	dt_cpus(&w, p);
 	dt_psci(&w, p->psci_version);
 	dt_timer(&w, p);
+	dt_pmu(&w, p);
 	dt_gic(&w, p);
 	dt_clock(&w);
 	for (i = 0; i < p->ndevs; i++)

@@ -26,6 +26,8 @@ struct dt_params {
 	const uint64_t *mpidr;       /* cpus entries, MPIDR_EL1 as KVM reports it */
 	enum dt_gic gic;
 	int its;                     /* GICv3 ITS node (msi-controller) */
+	unsigned int pmu_intid;      /* PMUv3's interrupt, a PPI's INTID (16..31);
+				      * 0: no PMU node */
 	uint32_t psci_version;       /* major << 16 | minor, from KVM */
 	const char *bootargs;
 	const struct dev_desc *devs; /* serial port first: it is stdout-path */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arm64/cpu_features.h"
 #include "arm64/dt.h"
 #include "bus.h"
 #include "config.h"
@@ -66,6 +67,9 @@ struct arm64_vm {
 	unsigned int ipa_bits;
 	uint32_t target;          /* KVM_ARM_PREFERRED_TARGET */
 	uint32_t features;        /* KVM_ARM_VCPU_* features every vCPU gets */
+	struct cpu_features feat; /* the guest's CPU features (arm64/kvm_cpu_features.c) */
+	unsigned int sve_max_vl;  /* --sve-max-vl, 0: none */
+	void *pvtime;             /* the steal time region's memory, NULL without */
 	int gic_fd;
 	enum dt_gic gic;
 	bool its;
@@ -126,6 +130,27 @@ void arm64_kvm_close(struct arm64_host *h);
  */
 int arm64_vm_create(struct arm64_vm *vm, const struct arm64_host *h,
 		    const struct vm_config *cfg, unsigned int need_bits);
+
+/*
+ * The guest's CPU features, in the order KVM needs them (see
+ * include/config.h for the options and arm64/cpu_features.h for the
+ * choice). Each prints one line and returns a VMM_* status on failure.
+ *
+ * arm64_cpu_features_vm - on a new VM, before any vCPU exists: decide from
+ * cfg and the VM's capabilities (an explicit request the host lacks is
+ * VMM_ERR_HOST), set vm->features and vm->feat, enable MTE, and map the
+ * steal time region (LAYOUT_PVTIME) as memslot 1.
+ * arm64_cpu_features_vcpu - right after a vCPU's first KVM_ARM_VCPU_INIT,
+ * before any other access to it: its SVE vector lengths (vCPU 0 checks
+ * --sve-max-vl against the host's set) and KVM_ARM_VCPU_FINALIZE.
+ * arm64_cpu_features_finish - per vCPU after arm64_gic_init, before any
+ * vCPU runs: the PMU's interrupt (PPI ARM64_PMU_PPI) and init, and the
+ * vCPU's steal time record. Not repeated on a guest reset: KVM keeps both.
+ */
+#define ARM64_PMU_PPI 23 /* INTID; PPI 7 in a device-tree interrupt specifier */
+int arm64_cpu_features_vm(struct arm64_vm *vm, const struct vm_config *cfg);
+int arm64_cpu_features_vcpu(struct arm64_vm *vm, struct arm64_vcpu *v);
+int arm64_cpu_features_finish(struct arm64_vm *vm, struct arm64_vcpu *v);
 
 /* arm64_vm_destroy - close the VM and its devices (vCPUs are closed first). */
 void arm64_vm_destroy(struct arm64_vm *vm);

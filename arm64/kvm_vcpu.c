@@ -54,6 +54,11 @@ int arm64_vcpu_create(struct arm64_vm *vm, struct arm64_vcpu *v, unsigned int in
 	arm64_vcpu_stats_open(v);
 	if (arm64_vcpu_reset(vm, v, 0, 0))
 		goto fail;
+	/* SVE is finalized before any other access to the vCPU's registers. */
+	if (arm64_cpu_features_vcpu(vm, v)) {
+		arm64_vcpu_destroy(vm, v);
+		return VMM_ERR_HOST;
+	}
 	if (get_reg(v->fd, REG_MPIDR_EL1, &v->mpidr) < 0) {
 		log_errno("vcpu%u: reading MPIDR_EL1", index);
 		goto fail;

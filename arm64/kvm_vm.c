@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "arm64/kvm.h"
@@ -99,6 +100,7 @@ int arm64_vm_create(struct arm64_vm *vm, const struct arm64_host *h,
 	unsigned long type = 0;
 	struct kvm_enable_cap nisv = { .cap = KVM_CAP_ARM_NISV_TO_USER };
 	char sz[32];
+	int r;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->fd = vm->gic_fd = vm->its_fd = -1;
@@ -148,6 +150,11 @@ int arm64_vm_create(struct arm64_vm *vm, const struct arm64_host *h,
 	/* Guest loads/stores KVM cannot decode reach us instead of killing KVM_RUN. */
 	if (h->nisv_to_user && ioctl(vm->fd, KVM_ENABLE_CAP, &nisv) < 0)
 		log_warn("KVM_CAP_ARM_NISV_TO_USER: %s", strerror(errno));
+	r = arm64_cpu_features_vm(vm, cfg);
+	if (r) {
+		arm64_vm_destroy(vm);
+		return r;
+	}
 	log_info("vm: %u-bit IPA, target %u", vm->ipa_bits, vm->target);
 	return 0;
 fail:
@@ -165,6 +172,10 @@ void arm64_vm_destroy(struct arm64_vm *vm)
 	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->fd = vm->gic_fd = vm->its_fd = -1;
+	/* After the VM (and its memslot) is gone. */
+	if (vm->pvtime)
+		munmap(vm->pvtime, LAYOUT_PVTIME_SIZE);
+	vm->pvtime = NULL;
 }
 
 int arm64_vm_add_ram(struct arm64_vm *vm, const struct guest_mem *gm)

@@ -28,6 +28,11 @@ unsigned int layout_ipa_bits(uint64_t end)
 	return bits < LAYOUT_MIN_IPA_BITS ? LAYOUT_MIN_IPA_BITS : bits;
 }
 
+uint64_t layout_pvtime_addr(unsigned int cpu)
+{
+	return LAYOUT_PVTIME + (uint64_t)cpu * LAYOUT_PVTIME_STRIDE;
+}
+
 uint64_t layout_redist_size(unsigned int cpus)
 {
 	return (uint64_t)cpus * LAYOUT_GIC_REDIST_PER_CPU;

@@ -24,6 +24,11 @@
  *   0x1010_0000 | virtio-mmio transports, 4 KiB each, up to 64
  *   0x1014_0000 +-----------------------------+ LAYOUT_MMIO_END
  *               | nothing                     |
+ *   0x1100_0000 +-----------------------------+ LAYOUT_PVTIME (64 KiB)
+ *               | steal time records, 64 bytes per vCPU: a memslot of
+ *               |   its own, outside RAM and the /memory node
+ *   0x1101_0000 +-----------------------------+
+ *               | nothing                     |
  *   0x8000_0000 +-----------------------------+ LAYOUT_RAM_BASE
  *               | kernel Image (text_offset from the base, image_size)
  *               | ... free ...
@@ -31,7 +36,7 @@
  *               | FDT (LAYOUT_FDT_MAX, at the top of RAM)
  *   RAM end     +-----------------------------+
  *
- * Every MMIO window sits below RAM, so the highest guest address is the end
+ * Every MMIO window (and the steal time region) sits below RAM, so the highest guest address is the end
  * of RAM and the IPA size follows from --mem alone: 32 bits up to 2 GiB of
  * RAM, one more bit each time RAM doubles past that.
  */
@@ -50,6 +55,15 @@
 #define LAYOUT_VIRTIO_STRIDE 0x1000ULL
 #define LAYOUT_VIRTIO_MAX 64
 #define LAYOUT_MMIO_END (LAYOUT_VIRTIO_BASE + LAYOUT_VIRTIO_MAX * LAYOUT_VIRTIO_STRIDE)
+/*
+ * Steal time (KVM_ARM_VCPU_PVTIME_IPA): one 64-byte record per vCPU, 64
+ * bytes aligned, 32 KiB for CONFIG_MAX_CPUS. 64 KiB so that the region is
+ * whole pages on 4K, 16K and 64K hosts. The guest finds its record through
+ * an SMCCC call, so the device tree need not mention it.
+ */
+#define LAYOUT_PVTIME 0x11000000ULL
+#define LAYOUT_PVTIME_SIZE 0x10000ULL
+#define LAYOUT_PVTIME_STRIDE 64ULL
 #define LAYOUT_RAM_BASE 0x80000000ULL
 #define LAYOUT_FDT_MAX (64ULL << 10)
 #define LAYOUT_MIN_IPA_BITS 32
@@ -83,6 +97,9 @@ int layout_compute(struct arm64_layout *l, uint64_t mem, uint64_t page_size,
 
 /* layout_ipa_bits - address bits needed to reach every byte below end. */
 unsigned int layout_ipa_bits(uint64_t end);
+
+/* layout_pvtime_addr - the steal time record of vCPU cpu. */
+uint64_t layout_pvtime_addr(unsigned int cpu);
 
 /* layout_redist_size - size of the redistributor region for cpus vCPUs. */
 uint64_t layout_redist_size(unsigned int cpus);

@@ -26,6 +26,20 @@ enum reboot_policy {
 	REBOOT_EXIT,    /* --reboot exit: a guest reset ends vmm (VMM_GUEST_RESET) */
 };
 
+/*
+ * A guest CPU feature as asked for: by default the guest gets it where the
+ * host offers it (silently off elsewhere); asked for explicitly, a host
+ * without it is an error (VMM_ERR_HOST). arm64/cpu_features.h decides.
+ */
+enum feat_req {
+	FEAT_DEFAULT,
+	FEAT_ON,
+	FEAT_OFF,
+};
+
+#define CONFIG_SVE_VL_MIN 128  /* bits: the architecture's smallest vector */
+#define CONFIG_SVE_VL_MAX 2048 /* and its largest */
+
 #define CONFIG_DEFAULT_MEM (256ULL << 20)
 #define CONFIG_MAX_CPUS 512 /* KVM's own arm64 limit; the host may allow fewer */
 #define CONFIG_MAX_DISKS 32
@@ -52,6 +66,12 @@ struct vm_config {
 	bool rng_off;            /* --rng off: no virtio-rng */
 	bool nodefaults;         /* --nodefaults: nothing implicit (command line, initramfs) */
 	bool kernel_raw_ok;      /* lkvm personality: a headerless kernel loads raw */
+	enum feat_req sve;       /* --sve on|off; default: on where the host has it */
+	unsigned int sve_max_vl; /* --sve-max-vl BITS; 0: every length the host has */
+	enum feat_req ptrauth;   /* --ptrauth on|off (address and generic together) */
+	enum feat_req pmu;       /* --pmu [on|off]; default: on where the host has it */
+	enum feat_req mte;       /* --mte [on|off]; default off (FEAT_DEFAULT is off) */
+	enum feat_req steal_time; /* --steal-time on|off; default: on where available */
 	struct disk_opts disks[CONFIG_MAX_DISKS]; /* --disk, in command-line order */
 	unsigned int ndisks;
 	struct net_opts nets[NET_MAX_NICS]; /* --network tap..., in command-line order */

@@ -35,6 +35,12 @@ enum {
 	OPT_SHARE,
 	OPT_RNG,
 	OPT_NODEFAULTS,
+	OPT_SVE,
+	OPT_SVE_MAX_VL,
+	OPT_PTRAUTH,
+	OPT_PMU,
+	OPT_MTE,
+	OPT_STEAL_TIME,
 };
 
 static const struct option run_options[] = {
@@ -59,6 +65,12 @@ static const struct option run_options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "rng", required_argument, NULL, OPT_RNG },
 	{ "nodefaults", no_argument, NULL, OPT_NODEFAULTS },
+	{ "sve", optional_argument, NULL, OPT_SVE },
+	{ "sve-max-vl", required_argument, NULL, OPT_SVE_MAX_VL },
+	{ "ptrauth", optional_argument, NULL, OPT_PTRAUTH },
+	{ "pmu", optional_argument, NULL, OPT_PMU },
+	{ "mte", optional_argument, NULL, OPT_MTE },
+	{ "steal-time", optional_argument, NULL, OPT_STEAL_TIME },
 	{ "network", required_argument, NULL, 'n' },
 	{ "share", required_argument, NULL, OPT_SHARE },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -123,6 +135,16 @@ void config_usage(void)
 	       "                         --params gives it, no built-in initramfs\n"
 	       "      --rng on|off       virtio-rng, the guest's /dev/hwrng fed from the\n"
 	       "                         host's getrandom() (default on)\n"
+	       "      --sve [on|off]     SVE with every vector length the host has (default\n"
+	       "                         on where the host has SVE)\n"
+	       "      --sve-max-vl BITS  no SVE vector longer than BITS (128 to 2048, a\n"
+	       "                         multiple of 128 the host offers)\n"
+	       "      --ptrauth [on|off] pointer authentication (default on where available)\n"
+	       "      --pmu [on|off]     PMUv3 performance counters (default on where\n"
+	       "                         available)\n"
+	       "      --mte [on|off]     memory tagging (default off)\n"
+	       "      --steal-time [on|off]  paravirtual steal time (default on where\n"
+	       "                         available)\n"
 	       "  -v, --verbose          say more about what vmm does\n"
 	       "  -h, --help             this text\n"
 	       "\n"
@@ -199,6 +221,30 @@ static int lookup(const char *s, const char *const *names, int n)
 		if (!strcmp(s, names[i]))
 			return i;
 	return -1;
+}
+
+/*
+ * A CPU feature switch: bare (--pmu) means on; the value may be joined
+ * (--pmu=off) or the next word (--pmu off), as long as that word is on or
+ * off (anything else is left alone: it may be the kernel, as in
+ * `vmm run --pmu Image`). Returns 0 or VMM_ERR_USAGE after one line.
+ */
+static int parse_feat(int argc, char **argv, const char *opt, enum feat_req *out)
+{
+	const char *v = optarg;
+
+	if (!v && optind < argc && (!strcmp(argv[optind], "on") || !strcmp(argv[optind], "off")))
+		v = argv[optind++];
+	if (!v || !strcmp(v, "on")) {
+		*out = FEAT_ON;
+		return 0;
+	}
+	if (!strcmp(v, "off")) {
+		*out = FEAT_OFF;
+		return 0;
+	}
+	log_error("--%s %s: expected on or off", opt, v);
+	return VMM_ERR_USAGE;
 }
 
 static void config_defaults(struct vm_config *cfg)
@@ -413,6 +459,41 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			}
 			log_error("--rng %s: expected on or off", optarg);
 			return VMM_ERR_USAGE;
+		case OPT_SVE:
+			r = parse_feat(argc, argv, "sve", &cfg->sve);
+			if (r)
+				return r;
+			break;
+		case OPT_SVE_MAX_VL:
+			n = parse_uint(optarg, CONFIG_SVE_VL_MIN, CONFIG_SVE_VL_MAX);
+			if (n < 0 || n % 128) {
+				log_error("--sve-max-vl %s: expected a vector length in bits, a multiple "
+					  "of 128 from %d to %d", optarg, CONFIG_SVE_VL_MIN,
+					  CONFIG_SVE_VL_MAX);
+				return VMM_ERR_USAGE;
+			}
+			cfg->sve_max_vl = (unsigned int)n;
+			break;
+		case OPT_PTRAUTH:
+			r = parse_feat(argc, argv, "ptrauth", &cfg->ptrauth);
+			if (r)
+				return r;
+			break;
+		case OPT_PMU:
+			r = parse_feat(argc, argv, "pmu", &cfg->pmu);
+			if (r)
+				return r;
+			break;
+		case OPT_MTE:
+			r = parse_feat(argc, argv, "mte", &cfg->mte);
+			if (r)
+				return r;
+			break;
+		case OPT_STEAL_TIME:
+			r = parse_feat(argc, argv, "steal-time", &cfg->steal_time);
+			if (r)
+				return r;
+			break;
 		case 'n':
 			r = parse_network(cfg, optarg, &net_none);
 			if (r)
@@ -447,6 +528,12 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		return VMM_ERR_USAGE;
 	}
 	/* No --kernel: the host's own, found by phase_files (vmm/host_kernel.h). */
+
+	if (cfg->sve_max_vl && cfg->sve == FEAT_OFF) {
+		log_error("--sve-max-vl %u: --sve off leaves no vector length to cap",
+			  cfg->sve_max_vl);
+		return VMM_ERR_USAGE;
+	}
 
 	/* What no host can do is refused here, before /dev/kvm is opened. */
 	if (cfg->mem > (1ULL << ARM64_MAX_IPA_BITS) - LAYOUT_RAM_BASE) {

@@ -104,6 +104,29 @@ static void reply(int fd, const char *json_line)
 	ctl_reply(fd, json_line);
 }
 
+/* The guest's CPU features: what it was given, not what the host has. */
+static void info_cpu_features(const struct cpu_features *f, struct json *j)
+{
+	unsigned int vq;
+
+	json_object_begin(j, "cpu_features");
+	json_bool(j, "sve", f->sve);
+	if (f->sve) {
+		json_array_begin(j, "sve_vector_lengths");
+		for (vq = 1; vq <= CPU_SVE_VLS_WORDS * 64; vq++)
+			if (cpu_features_has_vl(f->sve_vls, vq * 128))
+				json_uint(j, NULL, vq * 128);
+		json_array_end(j);
+	} else {
+		json_null(j, "sve_vector_lengths");
+	}
+	json_bool(j, "ptrauth", f->ptrauth);
+	json_bool(j, "pmu", f->pmu);
+	json_bool(j, "mte", f->mte);
+	json_bool(j, "steal_time", f->steal_time);
+	json_object_end(j);
+}
+
 /* The `info` answer; kept in step with what `vmm info NAME` prints. */
 static void reply_info(struct vm *vm, int fd)
 {
@@ -130,6 +153,7 @@ static void reply_info(struct vm *vm, int fd)
 	json_uint(&j, "ipa_bits", vm->kvm.ipa_bits);
 	json_string(&j, "irqchip", vm->kvm.gic == DT_GIC_V3 ? (vm->kvm.its ? "gicv3-its" : "gicv3")
 							    : "gicv2");
+	info_cpu_features(&vm->kvm.feat, &j);
 	json_uint(&j, "reboots", vm->reboots);
 	json_object_begin(&j, "console");
 	json_string(&j, "device", devices_console_name(vm));

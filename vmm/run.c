@@ -62,6 +62,7 @@ static int guest_load(struct vm *vm)
 	p.mpidr = mpidr;
 	p.gic = vm->kvm.gic;
 	p.its = vm->kvm.its;
+	p.pmu_intid = vm->kvm.feat.pmu ? ARM64_PMU_PPI : 0;
 	p.psci_version = vm->kvm.psci_version;
 	p.bootargs = vm->bootargs;
 	p.devs = devs;
@@ -248,7 +249,11 @@ static int phase_vcpus(struct vm *vm)
 	}
 	/* Before devices: the serial's THR zone is registered at its creation. */
 	arm64_coalescer_init(&vm->kvm.coalescer, &vm->kvm, &vm->vcpus[0].cpu, &vm->bus);
-	return arm64_gic_init(&vm->kvm);
+	r = arm64_gic_init(&vm->kvm);
+	/* The PMU's init needs an initialised vGIC; steal time needs its memslot. */
+	for (i = 0; !r && i < vm->nvcpus; i++)
+		r = arm64_cpu_features_finish(&vm->kvm, &vm->vcpus[i].cpu);
+	return r;
 }
 
 /*

@@ -108,6 +108,13 @@ for mode in "$@"; do
 	nvhe) extra=kvm-arm.mode=nvhe want=nVHE ;;
 	protected) extra=kvm-arm.mode=protected want=protected ;;
 	esac
+	# MTE in the emulated CPU (QEMU's virt needs mte=on) where vmm's --mte
+	# is tested; the other modes keep a host without it, where --mte must
+	# be refused (tests/rig/cases_cpu.sh).
+	case $mode in
+	6.12-protected | 6.1-nvhe) qmte= ;;
+	*) qmte=,mte=on ;;
+	esac
 	hostcpio=$out/host-$kernel.cpio.gz
 	case " $built " in
 	*" $kernel "*) ;;
@@ -135,7 +142,7 @@ for mode in "$@"; do
 	{
 		set +e
 		timeout -k 10 "$timeout_s" qemu-system-aarch64 \
-			-M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 3072 \
+			-M "virt,virtualization=on,gic-version=3$qmte" -cpu max -smp 2 -m 3072 \
 			-nographic -no-reboot -nic none \
 			-drive "file=$scratch,if=virtio,format=raw,cache=unsafe" \
 			-kernel "$vmlinuz" -initrd "$hostcpio" \

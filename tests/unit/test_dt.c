@@ -400,6 +400,52 @@ static void test_timer_gicv3(void **state)
 	assert_empty("/timer", "always-on");
 }
 
+/* PMUv3: INTID 23 is PPI 7 in the specifier, level high; none without a PMU. */
+static void test_pmu(void **state)
+{
+	static const uint32_t want3[] = { 1, 7, 4 };
+	static const uint32_t want2[] = { 1, 7, 0xf04 };
+	struct dt_params p;
+
+	(void)state;
+	params_default(&p, DT_GIC_V3, 0);
+	build(&p);
+	assert_true(fdt_path_offset(blob, "/pmu") < 0);
+
+	p.pmu_intid = 23;
+	build(&p);
+	assert_str("/pmu", "compatible", "arm,armv8-pmuv3");
+	assert_cells("/pmu", "interrupts", want3, 3);
+
+	params_default(&p, DT_GIC_V2, 0);
+	p.pmu_intid = 23;
+	build(&p);
+	assert_cells("/pmu", "interrupts", want2, 3);
+
+	/* Not a PPI: no node rather than a wrong one. */
+	p.pmu_intid = 32;
+	build(&p);
+	assert_true(fdt_path_offset(blob, "/pmu") < 0);
+}
+
+/* Steal time lives outside RAM: the /memory node does not grow to cover it. */
+static void test_pvtime_outside_memory(void **state)
+{
+	struct dt_params p;
+	const fdt32_t *reg;
+	uint64_t base, size;
+	int len;
+
+	(void)state;
+	params_default(&p, DT_GIC_V3, 0);
+	build(&p);
+	reg = prop("/memory@80000000", "reg", &len);
+	assert_int_equal(len, 16);
+	base = (uint64_t)fdt32_to_cpu(reg[0]) << 32 | fdt32_to_cpu(reg[1]);
+	size = (uint64_t)fdt32_to_cpu(reg[2]) << 32 | fdt32_to_cpu(reg[3]);
+	assert_true(LAYOUT_PVTIME + LAYOUT_PVTIME_SIZE <= base || LAYOUT_PVTIME >= base + size);
+}
+
 /* GICv2 PPI specifiers carry the mask of CPUs in bits 15:8. */
 static void test_timer_gicv2_cpu_mask(void **state)
 {
@@ -668,6 +714,8 @@ int main(void)
 		cmocka_unit_test(test_cpus_aff3),
 		cmocka_unit_test(test_psci),
 		cmocka_unit_test(test_timer_gicv3),
+		cmocka_unit_test(test_pmu),
+		cmocka_unit_test(test_pvtime_outside_memory),
 		cmocka_unit_test(test_timer_gicv2_cpu_mask),
 		cmocka_unit_test(test_gicv3),
 		cmocka_unit_test(test_gicv3_its),

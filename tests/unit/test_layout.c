@@ -305,6 +305,27 @@ static void test_mem_wraps(void **state)
 			     "--mem 17179869182G: beyond any guest physical address space");
 }
 
+/*
+ * The steal time region: a 64-byte aligned record per vCPU up to
+ * CONFIG_MAX_CPUS, whole pages of every page size, below RAM and clear of
+ * every MMIO window, so it needs no IPA bits of its own.
+ */
+static void test_pvtime_region(void **state)
+{
+	(void)state;
+	assert_int_equal(layout_pvtime_addr(0), LAYOUT_PVTIME);
+	assert_int_equal(layout_pvtime_addr(1), LAYOUT_PVTIME + 64);
+	assert_int_equal(layout_pvtime_addr(0) % 64, 0);
+	assert_true(layout_pvtime_addr(CONFIG_MAX_CPUS - 1) + 64 <=
+		    LAYOUT_PVTIME + LAYOUT_PVTIME_SIZE);
+	assert_int_equal(LAYOUT_PVTIME % (64 * KiB), 0);
+	assert_int_equal(LAYOUT_PVTIME_SIZE % (64 * KiB), 0);
+	assert_true(LAYOUT_PVTIME >= LAYOUT_MMIO_END);
+	assert_true(LAYOUT_PVTIME >= LAYOUT_GIC_REDIST + layout_redist_size(CONFIG_MAX_CPUS));
+	assert_true(LAYOUT_PVTIME + LAYOUT_PVTIME_SIZE <= LAYOUT_RAM_BASE);
+	assert_int_equal(layout_ipa_bits(LAYOUT_PVTIME + LAYOUT_PVTIME_SIZE), LAYOUT_MIN_IPA_BITS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_too_small_with_initrd),
 		cmocka_unit_test(test_too_small_text_offset),
 		cmocka_unit_test(test_mem_wraps),
+		cmocka_unit_test(test_pvtime_region),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
