@@ -14,6 +14,8 @@
 #                          full: every case in every mode (make check-full)
 #   RIG_JOBS=N             cases side by side in one host (default 2)
 #   RIG_TIMEOUT=SECS       limit for one host boot (default 900)
+#   RIG_RNG_BOOTS=N        boots of the rng cases, for their boot-time medians
+#                          in the log (default 1)
 #   Emulated hosts run one at a time on a machine: a second rig run waits
 #   (flock on $VMM_CACHE/rig.lock) rather than slow both into timeouts.
 #   RIG_VERBOSE=1          put vmm's output of passing cases in the log too
@@ -96,8 +98,10 @@ case ${RIG_CASES:-} in *[!a-z0-9\ -]*) die "RIG_CASES: case names are [a-z0-9-]"
 case ${RIG_VERBOSE:-0} in 0 | 1) ;; *) die "RIG_VERBOSE: 0 or 1" ;; esac
 case ${RIG_TIER:-ci} in ci | full) ;; *) die "RIG_TIER: ci or full" ;; esac
 case ${RIG_JOBS:-2} in [1-8]) ;; *) die "RIG_JOBS: 1 to 8" ;; esac
+case ${RIG_RNG_BOOTS:-1} in [1-9]) ;; *) die "RIG_RNG_BOOTS: 1 to 9" ;; esac
 printf "RIG_CASES='%s'\nRIG_VERBOSE=%s\nRIG_TIER=%s\nRIG_JOBS=%s\n" "${RIG_CASES:-}" \
 	"${RIG_VERBOSE:-0}" "${RIG_TIER:-ci}" "${RIG_JOBS:-2}" >"$payload/rig.conf"
+printf "RIG_RNG_BOOTS=%s\n" "${RIG_RNG_BOOTS:-1}" >>"$payload/rig.conf"
 
 passed=0 failed=0 ran=0 built=
 for mode in "$@"; do
