@@ -100,6 +100,7 @@ int passt_find(const struct net_opts *o, unsigned int index, char *buf, size_t l
 static void child(const struct passt_args *a, pid_t parent, int fd, int pid_fd, int log_fd)
 {
 	sigset_t none;
+	int null;
 
 	sigemptyset(&none);
 	/* Asked before the check: a parent that died in between is seen by it. */
@@ -114,8 +115,46 @@ static void child(const struct passt_args *a, pid_t parent, int fd, int pid_fd, 
 		_exit(127);
 	if (log_fd >= 0)
 		dup2(log_fd, 2);
+	/* Not vmm's terminal: passt reads nothing there, and says what it says in its log. */
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		if (null > 2)
+			close(null);
+	}
 	execv(a->argv[0], a->argv);
 	_exit(127);
+}
+
+/*
+ * A line of passt's log file without its prefix: "1.3026: ERROR:   what"
+ * (seconds since start, a level) is "what".
+ */
+static const char *bare(const char *line)
+{
+	const char *p = line;
+	static const char *const levels[] = { "ERROR:", "WARNING:", "warning:", "info:",
+					      "debug:", "trace:" };
+	size_t i;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p > line && *p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p == ':' && p[1] == ' ')
+			line = p + 2;
+	}
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (!strncmp(line, levels[i], strlen(levels[i]))) {
+			line += strlen(levels[i]);
+			break;
+		}
+	while (*line == ' ')
+		line++;
+	return line;
 }
 
 /* The last line passt wrote that is its own (not about syslog), into buf. */
@@ -137,8 +176,8 @@ static void last_message(int log_fd, char *buf, size_t len)
 		return;
 	text[n] = '\0';
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (*line && strncmp(line, "Failed to send", 14))
-			snprintf(buf, len, "%s", line);
+		if (*bare(line) && strncmp(line, "Failed to send", 14))
+			snprintf(buf, len, "%s", bare(line));
 }
 
 /* "exited with status N" or "killed by signal N". */

@@ -176,6 +176,16 @@ static void test_fails_at_start(void **state)
 		 "network 0: passt (%s) did not start: it exited with status 1: Invalid address: "
 		 "999.1", path);
 	expect_error(VMM_ERR_HOST, &o, line);
+
+	/* What passt writes to its log file: the time and the level go. */
+	fake("sandbox", "echo '1.3026: ERROR:   Failed to sandbox process, exiting' >&2\nexit 1",
+	     path, sizeof(path));
+	snprintf(spec, sizeof(spec), "user,passt=%s", path);
+	opts(&o, spec);
+	snprintf(line, sizeof(line),
+		 "network 0: passt (%s) did not start: it exited with status 1: Failed to sandbox "
+		 "process, exiting", path);
+	expect_error(VMM_ERR_HOST, &o, line);
 }
 
 /* Ready, serves until its socket closes, then quits: the normal life. */
