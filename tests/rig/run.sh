@@ -87,6 +87,7 @@ aarch64-linux-gnu-gcc -static -O2 -o "$payload/ptyrun" "$here/tools/ptyrun.c"
 aarch64-linux-gnu-gcc -static -O2 -o "$payload/taptool" "$here/tools/taptool.c"
 cp "$here/run-cases.sh" "$payload/run.sh"
 cp "$here/lib.sh" "$here"/cases_*.sh "$top/guest/mkzboot.sh" "$payload/"
+cp "$here/tools/offroot.sh" "$payload/"
 chmod 0755 "$payload/vmm" "$payload/ptyrun" "$payload/taptool" "$payload/run.sh"
 case ${RIG_CASES:-} in *[!a-z0-9\ -]*) die "RIG_CASES: case names are [a-z0-9-]" ;; esac
 case ${RIG_VERBOSE:-0} in 0 | 1) ;; *) die "RIG_VERBOSE: 0 or 1" ;; esac
