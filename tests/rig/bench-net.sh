@@ -63,6 +63,7 @@ for v in off on; do
 	[ "$rc" = 0 ] || echo "BENCH error: vhost=$v: vmm status $rc: $(tr -d '\r' <out | grep -v '^GUEST' | tail -n1)"
 	grep -q 'network 0:.*vhost-net' out && echo "BENCH $v path vhost-net" || echo "BENCH $v path userspace"
 done
+ip link set lo up
 ./taptool add bu0 && echo 0 >/proc/sys/net/ipv6/conf/bu0/accept_dad &&
 	ip addr add 10.8.1.15/24 dev bu0 && ip -6 addr add fd00:8:1::15/64 dev bu0 &&
 	ip link set bu0 up && ip route add default via 10.8.1.2 dev bu0 &&

@@ -34,6 +34,9 @@ user_host_up() {
 	UN_PING=$(cat /proc/sys/net/ipv4/ping_group_range)
 	"$TAPTOOL" del rigtapp >/dev/null 2>&1
 	"$TAPTOOL" add rigtapp 0 || return 1
+	# The host's loopback, where passt takes the guest's connections to the
+	# gateway, is down in the emulated host until someone brings it up.
+	ip link set lo up
 	# No carrier ever comes: without this the IPv6 address stays tentative.
 	echo 0 >/proc/sys/net/ipv6/conf/rigtapp/accept_dad
 	ip addr del 192.0.2.77/32 dev lo >/dev/null 2>&1
