@@ -65,7 +65,8 @@ for v in off on; do
 done
 ip link set lo up
 ./taptool add bu0 && echo 0 >/proc/sys/net/ipv6/conf/bu0/accept_dad &&
-	ip addr add 10.8.1.15/24 dev bu0 && ip -6 addr add fd00:8:1::15/64 dev bu0 &&
+	ip addr add 10.8.1.15/24 dev bu0 && ip -6 addr add fe80::15/64 dev bu0 &&
+	ip -6 addr add fd00:8:1::15/64 dev bu0 &&
 	ip link set bu0 up && ip route add default via 10.8.1.2 dev bu0 &&
 	ip -6 route add default via fd00:8:1::2 dev bu0 ||
 	echo "BENCH error: no interface for passt"

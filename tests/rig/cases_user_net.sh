@@ -40,7 +40,11 @@ user_host_up() {
 	# No carrier ever comes: without this the IPv6 address stays tentative.
 	echo 0 >/proc/sys/net/ipv6/conf/rigtapp/accept_dad
 	ip addr del 192.0.2.77/32 dev lo >/dev/null 2>&1
-	ip addr add 10.9.8.15/24 dev rigtapp &&
+	# passt answers the guest's NDP from the host's link-local address,
+	# and a link without carrier gets none by itself: without it passt
+	# leaves IPv6 off ("Template interface: rigtapp (IPv4)").
+	ip -6 addr add fe80::15/64 dev rigtapp &&
+		ip addr add 10.9.8.15/24 dev rigtapp &&
 		ip addr add 192.0.2.77/32 dev lo &&
 		ip -6 addr add fd00:9:8::15/64 dev rigtapp &&
 		ip link set rigtapp up &&
