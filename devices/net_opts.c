@@ -27,6 +27,8 @@ enum {
 	NET_OPT_QUEUES = 1 << 3,
 	NET_OPT_FD = 1 << 4,
 	NET_OPT_LINK = 1 << 5,
+	NET_OPT_FORWARD = 1 << 6, /* repeatable */
+	NET_OPT_PASST = 1 << 7,
 };
 
 static const struct {
@@ -35,6 +37,7 @@ static const struct {
 } net_opt_names[] = {
     {"ifname", NET_OPT_IFNAME}, {"mac", NET_OPT_MAC}, {"vhost", NET_OPT_VHOST},
     {"queues", NET_OPT_QUEUES}, {"fd", NET_OPT_FD},   {"link", NET_OPT_LINK},
+    {"forward", NET_OPT_FORWARD}, {"passt", NET_OPT_PASST},
 };
 
 static int net_opts_bad(const char *spec, const char *fmt, ...)
@@ -187,6 +190,63 @@ static int net_parse_uint(const char *val, unsigned long max, unsigned long *out
 	return 0;
 }
 
+/* A port 1..65535 of a forward. */
+static int net_parse_port(const char *val, uint16_t *out)
+{
+	unsigned long n;
+
+	if (net_parse_uint(val, 65535, &n) || n < 1)
+		return -1;
+	*out = (uint16_t)n;
+	return 0;
+}
+
+/* forward=tcp:HOSTPORT:GUESTPORT or udp:...; val is modified. */
+static int net_opts_forward(const char *spec, char *val, struct net_opts *o)
+{
+	struct net_forward f = { 0 };
+	char *host, *guest;
+	unsigned int i;
+
+	host = strchr(val, ':');
+	guest = host ? strchr(host + 1, ':') : NULL;
+	if (!guest)
+		return net_opts_bad(spec,
+				    "forward '%s' is not PROTO:HOSTPORT:GUESTPORT (e.g. "
+				    "tcp:8080:80)",
+				    val);
+	*host++ = '\0';
+	*guest++ = '\0';
+	if (!strcmp(val, "udp"))
+		f.udp = true;
+	else if (strcmp(val, "tcp"))
+		return net_opts_bad(spec, "forward protocol must be tcp or udp, not '%s'", val);
+	if (net_parse_port(host, &f.host_port))
+		return net_opts_bad(spec, "forward host port must be 1 to 65535, not '%s'", host);
+	if (net_parse_port(guest, &f.guest_port))
+		return net_opts_bad(spec, "forward guest port must be 1 to 65535, not '%s'",
+				    guest);
+	for (i = 0; i < o->nforwards; i++)
+		if (o->fwd[i].udp == f.udp && o->fwd[i].host_port == f.host_port)
+			return net_opts_bad(spec, "host port %s:%u is forwarded twice", val,
+					    f.host_port);
+	if (o->nforwards == NET_MAX_FORWARDS)
+		return net_opts_bad(spec, "more than %d forwards", NET_MAX_FORWARDS);
+	o->fwd[o->nforwards++] = f;
+	return 0;
+}
+
+static int net_opts_passt(const char *spec, const char *val, struct net_opts *o)
+{
+	if (!*val)
+		return net_opts_bad(spec, "passt is empty (a path to the passt program)");
+	if (strlen(val) >= sizeof(o->passt))
+		return net_opts_bad(spec, "passt path is longer than %zu characters",
+				    sizeof(o->passt) - 1);
+	memcpy(o->passt, val, strlen(val) + 1);
+	return 0;
+}
+
 /* One ",key=value" item of the option string; item is NUL-terminated. */
 static int net_opts_item(const char *spec, char *item, struct net_opts *o, unsigned int *seen)
 {
@@ -205,7 +265,7 @@ static int net_opts_item(const char *spec, char *item, struct net_opts *o, unsig
 			val[-1] = '=';
 		return net_opts_bad(spec, "unknown option '%s'", item);
 	}
-	if (*seen & bit)
+	if ((*seen & bit) && bit != NET_OPT_FORWARD)
 		return net_opts_bad(spec, "duplicate option '%s'", item);
 	*seen |= bit;
 	if (!val)
@@ -249,7 +309,36 @@ static int net_opts_item(const char *spec, char *item, struct net_opts *o, unsig
 		else
 			return net_opts_bad(spec, "link must be up or down, not '%s'", val);
 		return 0;
+	case NET_OPT_FORWARD:
+		return net_opts_forward(spec, val, o);
+	case NET_OPT_PASST:
+		return net_opts_passt(spec, val, o);
 	}
+	return 0;
+}
+
+/* What only one kind takes, refused for the other with the reason. */
+static int net_opts_kind_check(const char *spec, const struct net_opts *o, unsigned int seen)
+{
+	if (o->kind == NET_KIND_TAP) {
+		if (seen & NET_OPT_FORWARD)
+			return net_opts_bad(spec, "forward is for --network user (a tap needs no "
+						  "forwarding: the host reaches the guest's address)");
+		if (seen & NET_OPT_PASST)
+			return net_opts_bad(spec, "passt is for --network user");
+		return 0;
+	}
+	if (seen & NET_OPT_IFNAME)
+		return net_opts_bad(spec, "ifname is for --network tap (user networking has no "
+					  "tap)");
+	if (seen & NET_OPT_FD)
+		return net_opts_bad(spec, "fd is for --network tap (user networking has no tap)");
+	if (o->vhost == NET_VHOST_ON)
+		return net_opts_bad(spec, "vhost=on needs a tap; user networking goes through "
+					  "passt's socket, which vhost-net cannot use");
+	if (o->queues > 1)
+		return net_opts_bad(spec, "queues must be 1 with user networking (passt's socket "
+					  "is one stream of frames)");
 	return 0;
 }
 
@@ -273,10 +362,11 @@ int net_opts_parse(const char *spec, struct net_opts *out)
 		if (next)
 			ret = net_opts_bad(spec, "none takes no options");
 	} else if (!*copy) {
-		ret = net_opts_bad(spec, "no network kind (tap or none)");
+		ret = net_opts_bad(spec, "no network kind (tap, user or none)");
+	} else if (!strcmp(copy, "user")) {
+		out->kind = NET_KIND_USER;
 	} else if (strcmp(copy, "tap")) {
-		ret =
-		    net_opts_bad(spec, "unknown network kind '%s' (only tap and none exist)", copy);
+		ret = net_opts_bad(spec, "unknown network kind '%s' (tap, user or none)", copy);
 	}
 	while (!ret && !out->none && next) {
 		item = next;
@@ -290,6 +380,8 @@ int net_opts_parse(const char *spec, struct net_opts *out)
 		return ret;
 
 	/* Combinations, once every item is known to be well-formed on its own. */
+	if (!out->none && net_opts_kind_check(spec, out, seen))
+		return VMM_ERR_USAGE;
 	if (out->fd >= 0 && out->ifname[0])
 		return net_opts_bad(spec, "fd and ifname exclude each other (fd is an open tap, "
 					  "ifname one to open)");

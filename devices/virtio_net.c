@@ -158,7 +158,11 @@ static unsigned int net_tun_offloads(uint64_t f)
  */
 static void net_set_offload(struct virtio_net *n)
 {
-	int ret = tap_set_offload(&n->tap, net_tun_offloads(n->features));
+	int ret;
+
+	if (n->tap.stream)
+		return; /* nothing was offered */
+	ret = tap_set_offload(&n->tap, net_tun_offloads(n->features));
 
 	if (ret < 0 && !n->offload_warned) {
 		log_warn("network %s: cannot set the tap's offloads: %s", n->tap.ifname,
@@ -238,6 +242,7 @@ static int net_activate(void *dev, const struct virtio_activation *a)
 	int err;
 
 	n->irq = a->irq;
+	atomic_store(&n->link_irq, a->irq);
 	n->gate = a->gate;
 	/* vhost-net raises the used-buffer interrupt behind the transport's back. */
 	if (n->use_vhost)
@@ -288,6 +293,10 @@ static void net_reset(void *dev)
 	uint64_t one = 1;
 	unsigned int i;
 
+	/* After this no virtio_net_set_link() announces a change on a transport that may go. */
+	pthread_mutex_lock(&n->link_lock);
+	atomic_store(&n->link_irq, NULL);
+	pthread_mutex_unlock(&n->link_lock);
 	atomic_store(&n->stopping, true);
 	if (write(n->stop_fd, &one, sizeof(one)) < 0) {
 		/* cannot fail short of a saturated counter, which still wakes */
@@ -321,7 +330,18 @@ static void net_reset(void *dev)
 static uint64_t net_features(void *dev)
 {
 	struct virtio_net *n = dev;
-	uint64_t f = NET_BIT(VIRTIO_NET_F_MAC) | NET_BIT(VIRTIO_NET_F_STATUS) |
+	uint64_t f;
+
+	/*
+	 * A stream (passt) carries whole frames and no header: a partial
+	 * checksum or a 64 KiB segment from the guest would reach passt as
+	 * it is, and passt would hand over no such thing. So only the ring
+	 * features; passt's MTU of 65520 makes up for the missing TSO.
+	 */
+	if (n->tap.stream)
+		return NET_BIT(VIRTIO_NET_F_MAC) | NET_BIT(VIRTIO_NET_F_STATUS) |
+		       NET_BIT(VIRTIO_NET_F_MRG_RXBUF);
+	f = NET_BIT(VIRTIO_NET_F_MAC) | NET_BIT(VIRTIO_NET_F_STATUS) |
 		     NET_BIT(VIRTIO_NET_F_MRG_RXBUF) | NET_BIT(VIRTIO_NET_F_CSUM) |
 		     NET_BIT(VIRTIO_NET_F_GUEST_CSUM) | NET_BIT(VIRTIO_NET_F_HOST_TSO4) |
 		     NET_BIT(VIRTIO_NET_F_HOST_TSO6) | NET_BIT(VIRTIO_NET_F_HOST_ECN) |
@@ -407,6 +427,7 @@ static void net_release(struct virtio_net *n)
 	}
 	if (n->stop_fd >= 0)
 		close(n->stop_fd);
+	pthread_mutex_destroy(&n->link_lock);
 	free(n->ctrlc);
 	free(n);
 }
@@ -431,6 +452,7 @@ int virtio_net_new(unsigned int index, const uint8_t mac[6], struct tap *tap,
 	n->index = index;
 	n->npairs = npairs;
 	n->link_up = link_up;
+	pthread_mutex_init(&n->link_lock, NULL);
 	memcpy(n->mac, mac, 6);
 	n->stop_fd = -1;
 	n->ctrl_kick = -1;
@@ -495,6 +517,23 @@ int virtio_net_pause(struct virtio_net *n, bool paused)
 			}
 		}
 	return ret;
+}
+
+void virtio_net_set_link(struct virtio_net *n, bool up)
+{
+	struct virtio_irq *irq;
+
+	pthread_mutex_lock(&n->link_lock);
+	n->link_up = up;
+	irq = atomic_load(&n->link_irq);
+	if (irq)
+		virtio_irq_config_changed(irq);
+	pthread_mutex_unlock(&n->link_lock);
+}
+
+bool virtio_net_link_up(const struct virtio_net *n)
+{
+	return n->link_up;
 }
 
 bool virtio_net_uses_vhost(const struct virtio_net *n)

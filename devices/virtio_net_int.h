@@ -91,12 +91,20 @@ struct net_counters {
 struct virtio_net {
 	unsigned int index, npairs;
 	uint8_t mac[6];
-	bool link_up;
+	atomic_bool link_up;      /* read by config reads, written by virtio_net_set_link */
 	struct tap tap;
 	bool use_vhost;
 	struct vhost_net *vhost[NET_MAX_PAIRS];
 	struct virtio_irq *irq;   /* the activation's; written before any thread */
 	struct dev_gate *gate;    /* the activation's pause gate, or NULL */
+	/*
+	 * The activation's interrupt for link changes, NULL from the reset
+	 * on: under link_lock a backend thread (net_stream's) announces a
+	 * change, and net_reset clears it under link_lock before the
+	 * transport, which the interrupt belongs to, can go.
+	 */
+	_Atomic(struct virtio_irq *) link_irq;
+	pthread_mutex_t link_lock;
 
 	/* Set by start before any thread exists; read-only while they run. */
 	uint64_t features;        /* negotiated */

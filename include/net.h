@@ -11,7 +11,13 @@
  *
  * --network tap[,ifname=NAME][,mac=MAC][,vhost=on|off][,queues=N][,fd=N]
  *           [,link=up|down]
+ * --network user[,mac=MAC][,forward=tcp|udp:HOSTPORT:GUESTPORT]...[,passt=PATH]
+ *           [,link=up|down]
  * --network none
+ *
+ * User networking: vmm starts passt (vmm/passt.c) and speaks its stream
+ * protocol (devices/net_stream.c); no tap, no privilege. One queue pair,
+ * no vhost-net, no vnet-header offloads (see virtio_net.h).
  *
  * Tap modes: without ifname or fd, vmm creates a tap (CAP_NET_ADMIN) that
  * lives as long as vmm; with ifname it attaches to an existing tap an
@@ -26,6 +32,20 @@
 #define NET_MAX_NICS 8
 #define NET_HDR_LEN 12       /* struct virtio_net_hdr_v1 (VERSION_1, MRG_RXBUF) */
 
+#define NET_MAX_FORWARDS 16
+#define NET_PASST_PATH_MAX 256
+
+enum net_kind {
+	NET_KIND_TAP,
+	NET_KIND_USER, /* passt */
+};
+
+/* forward=tcp:HOSTPORT:GUESTPORT: a host port passt listens on for the guest. */
+struct net_forward {
+	bool udp;
+	uint16_t host_port, guest_port;
+};
+
 enum net_vhost {
 	NET_VHOST_AUTO, /* default: vhost-net when /dev/vhost-net is usable */
 	NET_VHOST_ON,   /* vhost=on: vhost-net or an error */
@@ -34,6 +54,7 @@ enum net_vhost {
 
 struct net_opts {
 	bool none;              /* --network none: no NIC (and no other may be given) */
+	enum net_kind kind;
 	char ifname[IFNAMSIZ];  /* "" when not given */
 	bool has_mac;
 	uint8_t mac[6];
@@ -41,6 +62,10 @@ struct net_opts {
 	unsigned int queues;    /* queue pairs, 1..NET_MAX_PAIRS; 0 when not given (1) */
 	int fd;                 /* fd=N, or -1 */
 	bool link_down;         /* link=down: STATUS without LINK_UP (default up) */
+	/* user only */
+	char passt[NET_PASST_PATH_MAX]; /* passt=PATH; "" : "passt" on $PATH */
+	unsigned int nforwards;
+	struct net_forward fwd[NET_MAX_FORWARDS];
 };
 
 /*
@@ -48,8 +73,10 @@ struct net_opts {
  * Returns 0, or VMM_ERR_USAGE after printing one line "vmm: --network SPEC:
  * <cause>": unknown kind or option, malformed MAC, multicast MAC, ifname
  * longer than IFNAMSIZ - 1 or with '/' or whitespace, queues outside
- * 1..NET_MAX_PAIRS, bad fd, fd together with ifname or with queues > 1.
- * Touches no files.
+ * 1..NET_MAX_PAIRS, bad fd, fd together with ifname or with queues > 1;
+ * for user: a malformed or repeated forward, more than NET_MAX_FORWARDS,
+ * an empty or too long passt path, and ifname, fd, vhost=on or queues > 1
+ * (which only a tap has); forward and passt with tap. Touches no files.
  */
 int net_opts_parse(const char *spec, struct net_opts *out);
 
@@ -72,6 +99,12 @@ struct tap {
 	int fds[NET_MAX_PAIRS];  /* one per queue pair, O_NONBLOCK, vnet header on */
 	unsigned int nfds;
 	bool created;            /* vmm made it (it goes away with vmm) */
+	/*
+	 * Not a tap: the local end of a net_stream (--network user), a
+	 * SOCK_SEQPACKET socket carrying the same header + frame per
+	 * message. It takes no TUNSET* ioctls and cannot do offloads.
+	 */
+	bool stream;
 };
 
 /*

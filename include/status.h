@@ -36,6 +36,7 @@ enum vmm_status {
 	VMM_BUSY = 12,          /* the VM's console is already attached elsewhere, or the
 				 * VM is still starting (no control socket yet): try again */
 	VMM_SANDBOX = 13,       /* the sandbox stopped a forbidden system call (--sandbox) */
+	VMM_NO_HELPER = 14,     /* a program vmm needs is missing: passt (--network user) */
 	/* 128 + N: vmm ended because of signal N (SIGINT, SIGTERM, SIGHUP) */
 };
 

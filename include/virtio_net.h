@@ -14,7 +14,9 @@
  * transport (include/virtio.h), with its packets moved either by vhost-net in the kernel or
  * by I/O threads here (the userspace path).
  *
- * Offered features: MAC, STATUS, MRG_RXBUF, CSUM, GUEST_CSUM, HOST_TSO4,
+ * Offered features on a stream backend (tap.stream, --network user): MAC,
+ * STATUS, MRG_RXBUF only (the stream has no header to carry offloads).
+ * On a tap: MAC, STATUS, MRG_RXBUF, CSUM, GUEST_CSUM, HOST_TSO4,
  * HOST_TSO6, HOST_ECN, HOST_UFO, GUEST_TSO4, GUEST_TSO6, GUEST_ECN,
  * GUEST_UFO, and with more than one queue pair CTRL_VQ + MQ. The guest's
  * receive offloads become the tap's (TUNSETOFFLOAD) at DRIVER_OK.
@@ -82,6 +84,16 @@ unsigned int virtio_net_num_queues(const struct virtio_net *n);
  * gate. Main thread, vCPUs stopped. Returns 0, or -1 with errno set.
  */
 int virtio_net_pause(struct virtio_net *n, bool paused);
+
+/*
+ * virtio_net_set_link - the link goes up or down (the backend's peer went
+ * away): STATUS's LINK_UP follows, and a driver that is running gets a
+ * config-change interrupt. Any thread but a vCPU's (it takes the
+ * transport's lock); not after virtio_net_free.
+ * virtio_net_link_up - what the guest reads in STATUS now.
+ */
+void virtio_net_set_link(struct virtio_net *n, bool up);
+bool virtio_net_link_up(const struct virtio_net *n);
 
 /* virtio_net_uses_vhost - whether packets go through vhost-net. */
 bool virtio_net_uses_vhost(const struct virtio_net *n);

@@ -13,13 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "net.h"
+#include "net_stream.h"
 #include "status.h"
 #include "vhost_net.h"
 #include "virtio_net.h"
 #include "vmm/json.h"
+#include "vmm/passt.h"
 #include "vmm/vm.h"
 
 /*
@@ -61,9 +65,84 @@ static int open_vhost(struct vm *vm, unsigned int i, unsigned int npairs,
 
 /* The NIC's own state (the entry's priv). */
 struct nic {
-	char ifname[16];         /* the tap's */
+	char ifname[16];         /* the tap's; "" with user networking */
 	uint8_t mac[6];
+	/* --network user */
+	bool user;
+	unsigned int index;
+	struct passt passt;
+	bool has_stream;
+	struct net_stream stream;
+	char what[32];
+	struct virtio_net *net;
 };
+
+/* The net<N>-stream thread: passt went away. */
+static void nic_passt_gone(void *ctx)
+{
+	struct nic *n = ctx;
+
+	virtio_net_set_link(n->net, false);
+	passt_gone(&n->passt, n->index);
+}
+
+/*
+ * --network user: passt, and the local end of a net_stream as the "tap"
+ * (tap->stream) that virtio-net will use. The stream's thread starts
+ * once the device exists (nic_user_start).
+ */
+static int nic_user_open(struct nic *n, const struct net_opts *o, struct tap *tap)
+{
+	int sv[2], r;
+
+	r = passt_start(o, n->index, &n->passt);
+	if (r)
+		return r;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0) {
+		log_errno("network %u: socketpair", n->index);
+		passt_stop(&n->passt);
+		return VMM_ERR_INTERNAL;
+	}
+	r = net_stream_init(&n->stream, n->what, n->passt.sock, sv[1]);
+	if (r) {
+		errno = -r;
+		log_errno("network %u: the stream backend", n->index);
+		close(sv[0]);
+		close(sv[1]);
+		passt_stop(&n->passt);
+		return VMM_ERR_INTERNAL;
+	}
+	n->passt.sock = -1; /* the stream's now */
+	n->has_stream = true;
+	memset(tap, 0, sizeof(*tap));
+	for (unsigned int i = 0; i < NET_MAX_PAIRS; i++)
+		tap->fds[i] = -1;
+	tap->fds[0] = sv[0];
+	tap->nfds = 1;
+	tap->stream = true;
+	return VMM_OK;
+}
+
+static int nic_user_start(struct nic *n)
+{
+	int err = net_stream_start(&n->stream, n->index, nic_passt_gone, n);
+
+	if (err) {
+		errno = err;
+		log_errno("network %u: cannot start the stream thread", n->index);
+		return VMM_ERR_INTERNAL;
+	}
+	return VMM_OK;
+}
+
+/* What nic_user_open made; the stream's thread first, then passt. */
+static void nic_user_close(struct nic *n)
+{
+	if (n->has_stream)
+		net_stream_fini(&n->stream);
+	n->has_stream = false;
+	passt_stop(&n->passt);
+}
 
 /* The tap, vhost-net if wanted and usable, and the virtio-net model. */
 static int nic_model(struct vm_device *d, void *arg, unsigned int *nqueues)
@@ -86,7 +165,15 @@ static int nic_model(struct vm_device *d, void *arg, unsigned int *nqueues)
 		return VMM_ERR_INTERNAL;
 	}
 	d->priv = n;
-	r = tap_open(o, npairs, &tap);
+	n->index = i;
+	n->passt.sock = n->passt.log_fd = -1;
+	snprintf(n->what, sizeof(n->what), "network %u", i);
+	if (o->kind == NET_KIND_USER) {
+		n->user = true;
+		r = nic_user_open(n, o, &tap);
+	} else {
+		r = tap_open(o, npairs, &tap);
+	}
 	if (r)
 		return r;
 	snprintf(n->ifname, sizeof(n->ifname), "%s", tap.ifname);
@@ -97,7 +184,8 @@ static int nic_model(struct vm_device *d, void *arg, unsigned int *nqueues)
 		memcpy(n->mac, o->mac, sizeof(n->mac));
 	else
 		net_default_mac(vm->ctl.name, i, n->mac);
-	r = open_vhost(vm, i, npairs, vhost, &use_vhost);
+	use_vhost = false;
+	r = n->user ? 0 : open_vhost(vm, i, npairs, vhost, &use_vhost);
 	if (r) {
 		tap_close(&tap);
 		return r;
@@ -110,15 +198,33 @@ static int nic_model(struct vm_device *d, void *arg, unsigned int *nqueues)
 		return r;
 	}
 	d->model = net;
+	n->net = net;
+	if (n->user) {
+		r = nic_user_start(n);
+		if (r)
+			return r; /* nic_destroy undoes the rest */
+	}
 	*nqueues = virtio_net_num_queues(net);
 	return VMM_OK;
 }
 
 static void nic_destroy(struct vm_device *d)
 {
-	/* The transport is gone already: the device (threads, vhost) stopped before the tap goes. */
+	struct nic *n = d->priv;
+
+	/*
+	 * The transport is gone already: the device (threads, vhost) stopped
+	 * before the tap goes. The stream's thread may still announce a link
+	 * change until it stops: it goes before the device.
+	 */
+	if (n && n->user && n->has_stream)
+		net_stream_fini(&n->stream);
+	if (n)
+		n->has_stream = false;
 	if (d->model)
 		virtio_net_free(d->model);
+	if (n && n->user)
+		nic_user_close(n);
 	free(d->priv);
 }
 
@@ -129,10 +235,16 @@ static void nic_info(struct vm_device *d, struct json *j)
 	char mac[18];
 
 	virtio_net_get_stats(d->model, &ns);
-	json_string(j, "tap", n->ifname);
+	if (n->user) {
+		json_string(j, "backend", "user");
+		json_int(j, "passt_pid", atomic_load(&n->passt.reaped) ? 0 : n->passt.pid);
+	} else {
+		json_string(j, "backend", "tap");
+		json_string(j, "tap", n->ifname);
+	}
 	json_string(j, "mac", net_mac_format(n->mac, mac));
 	json_bool(j, "vhost", virtio_net_uses_vhost(d->model));
-	json_bool(j, "link", !d->vm->cfg->nets[d->index].link_down);
+	json_bool(j, "link", virtio_net_link_up(d->model));
 	/* The userspace path's packets; vhost-net's are the tap's counters. */
 	json_uint(j, "rx_packets", ns.rx_packets);
 	json_uint(j, "rx_bytes", ns.rx_bytes);
@@ -172,6 +284,11 @@ int dev_nic_create(struct vm *vm, unsigned int i)
 	if (r)
 		return r;
 	n = d->priv;
+	if (n->user) {
+		log_info("network %u: user (passt), mac %s, 1 queue pair, userspace", i,
+			 net_mac_format(n->mac, mac));
+		return VMM_OK;
+	}
 	log_info("network %u: tap %s, mac %s, %u queue pair(s), %s", i, n->ifname,
 		 net_mac_format(n->mac, mac), o->queues ? o->queues : 1,
 		 virtio_net_uses_vhost(d->model) ? "vhost-net" : "userspace");

@@ -170,6 +170,8 @@ static const struct rule rules[] = {
 	{ "dup2", SANDBOX_MAIN, ANY },
 	{ "wait4", SANDBOX_MAIN, ANY },
 	{ "waitid", SANDBOX_MAIN, ANY },
+	/* --network user: a passt that does not quit with its socket is killed at exit */
+	{ "kill", SANDBOX_MAIN, ANY },
 };
 
 /*

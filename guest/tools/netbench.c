@@ -11,6 +11,10 @@
  *                                 print "netbench rr n=N avg_us=U min_us=M"
  *   netbench get PORT             accept one connection, copy it to stdout
  *   netbench put HOST PORT        copy stdin to a connection, then close
+ *   netbench serve PORT           accept one connection on 127.0.0.1 only,
+ *                                 copy stdin to it, then close (the server a
+ *                                 guest behind passt reaches at its gateway)
+ *   netbench fetch HOST PORT      connect, copy the connection to stdout
  * (get and put move test data: unlike nc, each ends at the stream's end
  * whatever its own stdin does, and put's connect waits for the listener.)
  * Connects retry refused connections for 30 s (the other end may still be
@@ -42,9 +46,10 @@ static int die(const char *what)
 	return 1;
 }
 
-static int accept_one(int port)
+static int accept_on(uint32_t addr, int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(addr) };
 	int one = 1, l = socket(AF_INET, SOCK_STREAM, 0), c;
 
 	if (l < 0)
@@ -55,6 +60,11 @@ static int accept_one(int port)
 	c = accept(l, NULL, NULL);
 	close(l);
 	return c;
+}
+
+static int accept_one(int port)
+{
+	return accept_on(INADDR_ANY, port);
 }
 
 static int connect_to(const char *host, int port)
@@ -207,8 +217,34 @@ static int do_put(const char *host, int port)
 	return 0;
 }
 
+static int do_serve(int port)
+{
+	int s = accept_on(INADDR_LOOPBACK, port);
+	char c;
+
+	if (s < 0)
+		return die("accept");
+	if (copy(0, s))
+		return 1;
+	shutdown(s, SHUT_WR);
+	while (read(s, &c, 1) > 0)
+		;
+	return 0;
+}
+
+static int do_fetch(const char *host, int port)
+{
+	int s = connect_to(host, port);
+
+	return s < 0 ? die("connect") : copy(s, 1);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "serve"))
+		return do_serve(atoi(argv[2]));
+	if (argc == 4 && !strcmp(argv[1], "fetch"))
+		return do_fetch(argv[2], atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "get"))
 		return do_get(atoi(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "put"))
@@ -222,6 +258,6 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "rr") && atol(argv[4]) > 0)
 		return do_rr(argv[2], atoi(argv[3]), atol(argv[4]));
 	fprintf(stderr, "usage: netbench recv PORT | send HOST PORT MIB | echo PORT | rr HOST PORT N |\n"
-			"       get PORT | put HOST PORT\n");
+			"       get PORT | put HOST PORT | serve PORT | fetch HOST PORT\n");
 	return 2;
 }

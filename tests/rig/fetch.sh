@@ -7,7 +7,10 @@
 #   fetch.sh host       busybox-static -> $VMM_CACHE/host/busybox and the
 #                       current cloud-arm64 kernels behind the meta packages
 #                       linux-image-6.12-cloud-arm64 -> host/6.12/ and
-#                       linux-image-cloud-arm64 (6.1) -> host/6.1/
+#                       linux-image-cloud-arm64 (6.1) -> host/6.1/, and
+#                       passt with the C library it links (passt, libc6)
+#                       -> host/passt/ (usr/bin/passt, lib/...): the
+#                       emulated host's --network user helper
 #   fetch.sh all        both
 #   fetch.sh kut        bash and the few GNU tools kvm-unit-tests' runner
 #                       needs beyond busybox (getopt, getconf, timeout), with
@@ -58,8 +61,10 @@ sysroot_ok() {
 	[ -f "$sysroot/.done" ] && [ -f "$sysroot/usr/lib/aarch64-linux-gnu/libseccomp.a" ]
 }
 kernel_ok() { [ -f "$hostdir/$1/.done" ]; }
+passt_ok() { [ -f "$hostdir/passt/.done" ]; }
 host_ok() {
 	[ -x "$hostdir/busybox" ] || return 1
+	passt_ok || return 1
 	for k in $kernels; do kernel_ok "${k%%:*}" || return 1; done
 }
 
@@ -192,8 +197,36 @@ fetch_kernel() { # NAME META
 	echo "$prog: host/$1: $real ($kver)" >&2
 }
 
+# passt is linked dynamically: its binary, and the loader and libc.so.6
+# from libc6 (nothing else of libc6 is needed to run it).
+fetch_passt() {
+	tmp=$hostdir/passt.tmp
+	rm -rf "$tmp" "$tmp.all"; mkdir -p "$tmp.all"
+	download passt libc6
+	unpack_all "$tmp.all"
+	[ -x "$tmp.all/usr/bin/passt" ] || die "passt: no usr/bin/passt in the package"
+	mkdir -p "$tmp/usr/bin" "$tmp/lib/aarch64-linux-gnu"
+	cp "$tmp.all/usr/bin/passt" "$tmp/usr/bin/"
+	for f in lib/ld-linux-aarch64.so.1 lib/aarch64-linux-gnu/ld-linux-aarch64.so.1 \
+		lib/aarch64-linux-gnu/libc.so.6; do
+		if [ -e "$tmp.all/$f" ] || [ -L "$tmp.all/$f" ]; then
+			cp -P "$tmp.all/$f" "$tmp/$f"
+		elif [ -e "$tmp.all/usr/$f" ]; then
+			cp "$tmp.all/usr/$f" "$tmp/$f"
+		fi
+	done
+	[ -e "$tmp/lib/aarch64-linux-gnu/libc.so.6" ] || die "libc6: no libc.so.6 in the package"
+	rm -rf "$tmp.all" "$hostdir/passt"
+	mv "$tmp" "$hostdir/passt"
+	touch "$hostdir/passt/.done"
+	echo "$prog: host/passt ready" >&2
+}
+
 fetch_host() {
 	apt_update
+	if [ "$force" = 1 ] || ! passt_ok; then
+		fetch_passt
+	fi
 	if [ "$force" = 1 ] || [ ! -x "$hostdir/busybox" ]; then
 		tmp=$hostdir/busybox.tmp
 		rm -rf "$tmp"; mkdir -p "$tmp"

@@ -88,6 +88,12 @@ for m in $modules; do add_module "$m"; done
 
 cp -R "$payload"/. "$stage/payload/"
 
+# passt for --network user, with its loader and C library (fetch.sh host).
+if [ -f "$hostdir/passt/.done" ]; then
+	cp -RP "$hostdir/passt/usr/." "$stage/usr/"
+	cp -RP "$hostdir/passt/lib/." "$stage/lib/"
+fi
+
 cat >"$stage/init" <<'EOF'
 #!/bin/sh
 # Emulated-host init (written by tests/rig/mkhost.sh). No set -e: whatever

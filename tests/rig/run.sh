@@ -93,6 +93,7 @@ aarch64-linux-gnu-gcc -nostdlib -static -Wl,--build-id=none -Wl,-Ttext=0 \
 aarch64-linux-gnu-objcopy -O binary "$out/rawhello.elf" "$payload/rawhello.bin"
 cp "$here/run-cases.sh" "$payload/run.sh"
 cp "$here/lib.sh" "$here"/cases_*.sh "$top/guest/mkzboot.sh" "$payload/"
+cp "$here/tools/offroot.sh" "$payload/"
 chmod 0755 "$payload/vmm" "$payload/ptyrun" "$payload/taptool" "$payload/run.sh"
 case ${RIG_CASES:-} in *[!a-z0-9\ -]*) die "RIG_CASES: case names are [a-z0-9-]" ;; esac
 case ${RIG_VERBOSE:-0} in 0 | 1) ;; *) die "RIG_VERBOSE: 0 or 1" ;; esac

@@ -119,14 +119,96 @@ static void expect_usage_has(const char *spec, const char *part)
 static void test_bad_kind(void **state)
 {
 	(void)state;
-	expect_usage("user", "unknown network kind 'user' (only tap and none exist)");
-	expect_usage("user,hostfwd=tcp::2222-:22",
-		     "unknown network kind 'user' (only tap and none exist)");
-	expect_usage("TAP", "unknown network kind 'TAP' (only tap and none exist)");
-	expect_usage("", "no network kind (tap or none)");
-	expect_usage(",ifname=x", "no network kind (tap or none)");
+	expect_usage("slirp", "unknown network kind 'slirp' (tap, user or none)");
+	expect_usage("user,hostfwd=tcp::2222-:22", "unknown option 'hostfwd=tcp::2222-:22'");
+	expect_usage("TAP", "unknown network kind 'TAP' (tap, user or none)");
+	expect_usage("", "no network kind (tap, user or none)");
+	expect_usage(",ifname=x", "no network kind (tap, user or none)");
 	expect_usage("none,mac=52:54:00:12:34:56", "none takes no options");
 	expect_usage("none,", "none takes no options");
+}
+
+static void test_user(void **state)
+{
+	static const uint8_t want[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+	struct net_opts o;
+
+	(void)state;
+	memset(&o, 0xa5, sizeof(o));
+	assert_int_equal(net_opts_parse("user", &o), 0);
+	assert_int_equal(o.kind, NET_KIND_USER);
+	assert_false(o.none);
+	assert_string_equal(o.passt, "");
+	assert_int_equal(o.nforwards, 0);
+	assert_int_equal(o.vhost, NET_VHOST_AUTO);
+	assert_int_equal(o.fd, -1);
+
+	assert_int_equal(net_opts_parse("user,mac=52:54:00:12:34:56,forward=tcp:8080:80,"
+					"forward=udp:5353:53,forward=tcp:65535:1,"
+					"passt=/opt/passt/bin/passt,vhost=off,queues=1,link=down",
+					&o),
+			 0);
+	assert_int_equal(o.kind, NET_KIND_USER);
+	assert_true(o.has_mac);
+	assert_memory_equal(o.mac, want, 6);
+	assert_int_equal(o.nforwards, 3);
+	assert_false(o.fwd[0].udp);
+	assert_int_equal(o.fwd[0].host_port, 8080);
+	assert_int_equal(o.fwd[0].guest_port, 80);
+	assert_true(o.fwd[1].udp);
+	assert_int_equal(o.fwd[1].host_port, 5353);
+	assert_int_equal(o.fwd[1].guest_port, 53);
+	assert_int_equal(o.fwd[2].host_port, 65535);
+	assert_int_equal(o.fwd[2].guest_port, 1);
+	assert_string_equal(o.passt, "/opt/passt/bin/passt");
+	assert_true(o.link_down);
+	/* The same host port for TCP and for UDP are two sockets: allowed. */
+	assert_int_equal(net_opts_parse("user,forward=tcp:53:53,forward=udp:53:53", &o), 0);
+	assert_int_equal(net_opts_parse("tap", &o), 0);
+	assert_int_equal(o.kind, NET_KIND_TAP);
+}
+
+static void test_bad_user(void **state)
+{
+	char spec[1024];
+	int i, n;
+
+	(void)state;
+	expect_usage("user,forward=tcp:80", "forward 'tcp:80' is not PROTO:HOSTPORT:GUESTPORT "
+					    "(e.g. tcp:8080:80)");
+	expect_usage("user,forward=", "forward '' is not PROTO:HOSTPORT:GUESTPORT (e.g. "
+				      "tcp:8080:80)");
+	expect_usage("user,forward=sctp:1:2", "forward protocol must be tcp or udp, not 'sctp'");
+	expect_usage("user,forward=tcp:0:80", "forward host port must be 1 to 65535, not '0'");
+	expect_usage("user,forward=tcp:65536:80",
+		     "forward host port must be 1 to 65535, not '65536'");
+	expect_usage("user,forward=tcp:-1:80", "forward host port must be 1 to 65535, not '-1'");
+	expect_usage("user,forward=tcp:80:", "forward guest port must be 1 to 65535, not ''");
+	expect_usage("user,forward=tcp:80:8:0", "forward guest port must be 1 to 65535, not '8:0'");
+	expect_usage("user,forward=tcp:2222:22,forward=tcp:2222:23",
+		     "host port tcp:2222 is forwarded twice");
+	expect_usage("user,forward", "option 'forward' needs a value (forward=...)");
+	expect_usage("user,passt=", "passt is empty (a path to the passt program)");
+	expect_usage("user,passt=a,passt=b", "duplicate option 'passt'");
+	expect_usage("user,ifname=tap0", "ifname is for --network tap (user networking has no tap)");
+	expect_usage("user,fd=5", "fd is for --network tap (user networking has no tap)");
+	expect_usage("user,vhost=on", "vhost=on needs a tap; user networking goes through "
+				      "passt's socket, which vhost-net cannot use");
+	expect_usage("user,queues=2", "queues must be 1 with user networking (passt's socket is "
+				      "one stream of frames)");
+	expect_usage("tap,forward=tcp:1:2", "forward is for --network user (a tap needs no "
+					    "forwarding: the host reaches the guest's address)");
+	expect_usage("tap,passt=/usr/bin/passt", "passt is for --network user");
+
+	n = snprintf(spec, sizeof(spec), "user");
+	for (i = 1; i <= NET_MAX_FORWARDS + 1; i++)
+		n += snprintf(spec + n, sizeof(spec) - (size_t)n, ",forward=tcp:%d:1", i);
+	expect_usage_has(spec, "more than 16 forwards");
+
+	memset(spec, 0, sizeof(spec));
+	memcpy(spec, "user,passt=", 11);
+	memset(spec + 11, 'p', NET_PASST_PATH_MAX);
+	expect_usage_has(spec, "passt path is longer than 255 characters");
 }
 
 static void test_bad_option(void **state)
@@ -289,6 +371,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),	   cmocka_unit_test(test_none),
 	    cmocka_unit_test(test_all_options),	   cmocka_unit_test(test_bad_kind),
+	    cmocka_unit_test(test_user),	   cmocka_unit_test(test_bad_user),
 	    cmocka_unit_test(test_bad_option),	   cmocka_unit_test(test_bad_mac),
 	    cmocka_unit_test(test_bad_ifname),	   cmocka_unit_test(test_bad_queues),
 	    cmocka_unit_test(test_bad_fd),	   cmocka_unit_test(test_out_overwritten),

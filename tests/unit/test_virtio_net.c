@@ -78,7 +78,7 @@ static void net_init(struct nfx *f, uint64_t mask)
 	drv_init(f, mask);
 }
 
-static struct nfx *fx_new(unsigned int npairs, bool link_up)
+static struct nfx *fx_new_kind(unsigned int npairs, bool link_up, bool stream)
 {
 	struct nfx *f = calloc(1, sizeof(*f));
 	struct unit_capture cap;
@@ -95,6 +95,7 @@ static struct nfx *fx_new(unsigned int npairs, bool link_up)
 	memset(&tap, 0, sizeof(tap));
 	strcpy(tap.ifname, "fake");
 	tap.nfds = npairs;
+	tap.stream = stream;
 	for (i = 0; i < npairs; i++) {
 		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 		assert_int_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
@@ -111,6 +112,11 @@ static struct nfx *fx_new(unsigned int npairs, bool link_up)
 	unit_capture_begin(&cap, 2);
 	net_init(f, ALL);
 	unit_capture_end(&cap);
+	if (stream) {
+		/* A stream backend takes no tap ioctls: nothing to warn about. */
+		assert_string_equal(cap.text, "");
+		return f;
+	}
 	assert_non_null(strstr(cap.text, "vmm: warning: network fake: cannot set the tap's "
 					 "offloads: "));
 	if (npairs > 1)
@@ -118,6 +124,11 @@ static struct nfx *fx_new(unsigned int npairs, bool link_up)
 						 "queue 1: "));
 	assert_int_equal(unit_count_lines(cap.text), npairs > 1 ? 2 : 1);
 	return f;
+}
+
+static struct nfx *fx_new(unsigned int npairs, bool link_up)
+{
+	return fx_new_kind(npairs, link_up, false);
 }
 
 static int setup1(void **state)
@@ -330,6 +341,40 @@ static void test_features_two_pairs(void **state)
 	assert_int_equal(count_threads("net0-q0"), 1);
 	assert_int_equal(count_threads("net0-q1"), 1);
 	assert_int_equal(count_threads("net0-ctrl"), 1);
+}
+
+/*
+ * The stream backend (--network user): only the ring features, and the
+ * link follows the backend, announced with a config-change interrupt.
+ */
+static void test_stream(void **state)
+{
+	struct nfx *f = fx_new_kind(1, true, true);
+	const uint64_t want = F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) |
+			      F(VIRTIO_NET_F_MRG_RXBUF) | F_VERSION_1 | F_INDIRECT | F_EVENT_IDX;
+	uint32_t gen;
+	int pulses;
+
+	(void)state;
+	assert_true(device_features(f) == want);
+	assert_true(f->features == want);
+	assert_true(virtio_net_link_up(f->net));
+	assert_int_equal(cfg16(f, 6), VIRTIO_NET_S_LINK_UP);
+	gen = rd(f, CONFIG_GEN);
+	pulses = atomic_load(&f->pulses);
+	virtio_net_set_link(f->net, false);
+	assert_false(virtio_net_link_up(f->net));
+	assert_int_equal(cfg16(f, 6), 0);
+	assert_int_not_equal(rd(f, CONFIG_GEN), gen);
+	assert_true(rd(f, INT_STATUS) & 2); /* the configuration-change bit */
+	assert_true(atomic_load(&f->pulses) > pulses);
+	/* After a reset: no interrupt (the driver is not running), the status still follows. */
+	wr(f, STATUS, 0);
+	pulses = atomic_load(&f->pulses);
+	virtio_net_set_link(f->net, true);
+	assert_int_equal(cfg16(f, 6), VIRTIO_NET_S_LINK_UP);
+	assert_int_equal(atomic_load(&f->pulses), pulses);
+	teardown((void **)&f);
 }
 
 static void test_tx(void **state)
@@ -1021,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_config_link_down),
 		T1(test_features_one_pair),
 		T2(test_features_two_pairs),
+		cmocka_unit_test(test_stream),
 		T1(test_tx),
 		T1(test_tx_batch),
 		T1(test_rx),
