@@ -17,7 +17,7 @@ bench_boot() {
 	esac
 	[ -n "${4:-}" ] && bb_disk="-drive file=$4,if=virtio,format=raw,cache=unsafe"
 	# shellcheck disable=SC2086 # bb_disk is two words or none
-	flock "$cache/rig.lock" timeout 1800 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp 2 \
+	flock "$cache/rig.lock" timeout 1800 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -smp 2 \
 		-m 3072 -nographic -no-reboot -nic none $bb_disk \
 		-kernel "$cache/host/${bb_mode%%-*}/vmlinuz" -initrd "$bb_payload.host.cpio.gz" \
 		-append "console=ttyAMA0 quiet panic=-1 $bb_extra" </dev/null |

@@ -51,7 +51,7 @@ EOS
 chmod +x "$p/run.sh"
 "$top/tests/rig/mkhost.sh" "$work/host.cpio.gz" "${mode%%-*}" "$p" >/dev/null
 case $mode in *-nvhe) extra=kvm-arm.mode=nvhe ;; *-protected) extra=kvm-arm.mode=protected ;; *) extra= ;; esac
-flock "$cache/rig.lock" timeout 1200 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 3072 \
+flock "$cache/rig.lock" timeout 1200 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -smp 2 -m 3072 \
 	-nographic -no-reboot -nic none -kernel "$cache/host/${mode%%-*}/vmlinuz" \
 	-initrd "$work/host.cpio.gz" -append "console=ttyAMA0 quiet panic=-1 $extra" \
 	| tr -d '\r' > "$work/log" || true

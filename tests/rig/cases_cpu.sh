@@ -44,9 +44,11 @@ pmu_ok() {
 	*,*) ;;
 	*) fail "$1" "no PMU counts: $(grep '^GUEST pmu' all | head -n1)"; return 1 ;;
 	esac
-	# Nested TCG: cycles follow QEMU's clock, so allow a wide band around 4.
-	if ! awk -v c="$pm_c" 'BEGIN { split(c, a, ","); exit !(a[1] > 0 && a[2] >= 2 * a[1] && a[2] <= 8 * a[1]) }'; then
-		fail "$1" "PMU cycles $pm_c: want non-zero, the second 2-8 times the first"
+	# Nested TCG: cycles follow QEMU's clock, and a fixed cost of the
+	# measurement weighs on the short run, so 4x the work shows as anything
+	# from about 1.5x to 5x: check the counter grows with the work, not the ratio.
+	if ! awk -v c="$pm_c" 'BEGIN { split(c, a, ","); exit !(a[1] > 0 && a[2] >= 1.25 * a[1] && a[2] <= 8 * a[1]) }'; then
+		fail "$1" "PMU cycles $pm_c: want non-zero, the second 1.25-8 times the first"
 		return 1
 	fi
 	# An emulated CPU may have no instruction counter (QEMU without icount);

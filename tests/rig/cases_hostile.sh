@@ -21,9 +21,10 @@ now_ms() {
 }
 
 # info_num NAME KEY: the first number KEY has in `vmm info NAME --json`
-# (requests: the disk's completed requests; pid: vmm's process id).
+# (requests: the disk's completed requests, vda coming before the rng and
+# other devices that count requests too; pid: vmm's process id).
 info_num() {
-	"$VMM" info "$1" --json 2>/dev/null | sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p" | head -n1
+	"$VMM" info "$1" --json 2>/dev/null | grep -o "\"$2\": [0-9]*" | head -n1 | sed 's/.*: //'
 }
 
 # gone PID MS: until PID has exited (0), or MS milliseconds (1).

@@ -35,7 +35,7 @@ echo "demo: vmm exited with status \$?"
 EOS
 chmod +x "$work/payload/run.sh"
 "$top/tests/rig/mkhost.sh" "$work/host.cpio.gz" 6.12 "$work/payload" >/dev/null
-qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 2048 \
+qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -smp 2 -m 2048 \
 	-nographic -no-reboot -nic none -echr 0x1d \
 	-kernel "$cache/host/6.12/vmlinuz" -initrd "$work/host.cpio.gz" \
 	-append "console=ttyAMA0 quiet panic=-1"

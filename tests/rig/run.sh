@@ -141,13 +141,17 @@ for mode in "$@"; do
 	exec 8>"$rig_lock"
 	flock -n 8 || { echo "rig: $mode: waiting for another rig run ($rig_lock)" >&2; flock 8; }
 	t0=$(date +%s)
+	# pauth-impdef: QEMU's own pointer-auth algorithm instead of QARMA, which
+	# TCG computes slowly on every PAC instruction of the host kernel and of
+	# the guests (pointer auth is on for them by default): hosts reach /init
+	# in 3 s instead of 7, cases run up to twice as fast.
 	# QEMU's exit status goes through a file: a pipeline only reports its
 	# last command's. awk strips the serial line's \r, keeps the whole log
 	# and prints results as they arrive.
 	{
 		set +e
 		timeout -k 10 "$timeout_s" qemu-system-aarch64 \
-			-M "virt,virtualization=on,gic-version=3$qmte" -cpu max -smp 2 -m 3072 \
+			-M "virt,virtualization=on,gic-version=3$qmte" -cpu max,pauth-impdef=on -smp 2 -m 3072 \
 			-nographic -no-reboot -nic none \
 			-drive "file=$scratch,if=virtio,format=raw,cache=unsafe" \
 			-kernel "$vmlinuz" -initrd "$hostcpio" \
