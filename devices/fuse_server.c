@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fuse_int.h"
+#include "virtqueue.h"
 #include "log.h"
 #include "status.h"
 
@@ -28,31 +29,6 @@ static size_t iov_total(const struct iovec *iov, unsigned int n)
 	for (i = 0; i < n; i++)
 		t += iov[i].iov_len;
 	return t;
-}
-
-/* Copy up to len bytes from byte off of iov (to_iov false) or into it (true). */
-static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t off, void *buf,
-		       size_t len, bool to_iov)
-{
-	size_t done = 0, k;
-	unsigned int i;
-
-	for (i = 0; i < n && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - off;
-		if (k > len - done)
-			k = len - done;
-		if (to_iov)
-			memcpy((uint8_t *)iov[i].iov_base + off, (uint8_t *)buf + done, k);
-		else
-			memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off, k);
-		done += k;
-		off = 0;
-	}
-	return done;
 }
 
 unsigned int fuse_iov_slice(const struct iovec *iov, unsigned int n, size_t off, size_t len,
@@ -88,9 +64,9 @@ int fuse_reply(struct fuse_req *r, const void *data, size_t len)
 	oh.len = (uint32_t)(sizeof(oh) + len);
 	oh.error = 0;
 	oh.unique = r->h->unique;
-	iov_copy(r->out, r->nout, 0, &oh, sizeof(oh), true);
+	vq_iov_write(r->out, r->nout, 0, &oh, sizeof(oh));
 	if (len)
-		iov_copy(r->out, r->nout, sizeof(oh), (void *)data, len, true);
+		vq_iov_write(r->out, r->nout, sizeof(oh), (void *)data, len);
 	r->written = oh.len;
 	return 0;
 }
@@ -103,7 +79,7 @@ int fuse_reply_placed(struct fuse_req *r, size_t len)
 
 	if (sizeof(oh) + len > r->out_room)
 		return -ERANGE;
-	iov_copy(r->out, r->nout, 0, &oh, sizeof(oh), true);
+	vq_iov_write(r->out, r->nout, 0, &oh, sizeof(oh));
 	r->written = oh.len;
 	return 0;
 }
@@ -235,7 +211,7 @@ size_t fuse_server_handle(struct fuse_server *s, const struct iovec *in, unsigne
 		atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
 		return 0; /* not even a unique to answer to */
 	}
-	iov_copy(in, nin, 0, &h, sizeof(h), false);
+	vq_iov_read(in, nin, 0, &h, sizeof(h));
 	fn = op_of(h.opcode);
 	if (h.len < sizeof(h) || h.len > in_len) {
 		err = -EINVAL; /* the header's length disagrees with the buffers */
@@ -249,7 +225,7 @@ size_t fuse_server_handle(struct fuse_server *s, const struct iovec *in, unsigne
 		copy = h.len - sizeof(h);
 		if (copy > FUSE_ARGS_MAX)
 			copy = FUSE_ARGS_MAX; /* WRITE: its data stays in the guest's buffers */
-		r.arglen = (uint32_t)iov_copy(in, nin, sizeof(h), s->args, copy, false);
+		r.arglen = (uint32_t)vq_iov_read(in, nin, sizeof(h), s->args, copy);
 		r.arg = s->args;
 		err = fn(&r);
 	}
@@ -263,7 +239,7 @@ size_t fuse_server_handle(struct fuse_server *s, const struct iovec *in, unsigne
 	oh.len = sizeof(oh);
 	oh.error = err;
 	oh.unique = h.unique;
-	iov_copy(out, nout, 0, &oh, sizeof(oh), true);
+	vq_iov_write(out, nout, 0, &oh, sizeof(oh));
 	return sizeof(oh);
 }
 
