@@ -19,9 +19,10 @@ case_console_quit() {
 # In raw mode Ctrl-C belongs to the guest (it interrupts the guest's
 # command, vmm lives on); Ctrl-A Ctrl-A reaches the guest as one Ctrl-A.
 case_console_keys() {
-	pty_vmm -w 'GUEST shell' -s 'sleep 30; echo SLEPT\n' -w 'sleep 30' -s '\x03' \
-		-w '# ' -s 'stty raw -echo; od -An -tx1 -N1; stty sane; echo CTRL-$((1+1))\n' \
-		-w 'stty sane' -s '\x01\x01' -w 'CTRL-2' -s 'poweroff -f\n' -- \
+	pty_vmm -w 'GUEST shell' -s 'echo SLEEPING-$((3+4)); sleep 30; echo SLEPT\n' \
+		-w 'SLEEPING-7' -s '\x03' \
+		-w '# ' -s 'stty raw -echo; echo RAW-$((2+3)); od -An -tx1 -N1; stty sane; echo CTRL-$((1+1))\n' \
+		-w 'RAW-5' -s '\x01\x01' -w 'CTRL-2' -s 'poweroff -f\n' -- \
 		"$VMM" run --kernel "$KERNEL" --initrd "$INITRD" --params "vmmtest=shell quiet"
 	if [ "$rc" != 0 ]; then
 		fail console-keys "status '$rc', want 0 after poweroff: $(why)"
