@@ -18,7 +18,8 @@
  * (get and put move test data: unlike nc, each ends at the stream's end
  * whatever its own stdin does, and put's connect waits for the listener.)
  * Connects retry refused connections for 30 s (the other end may still be
- * starting). Exit status 0, or 1 with a message.
+ * starting). Servers say "netbench: listening on PORT" on stderr once the
+ * port is open. Exit status 0, or 1 with a message.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -57,6 +58,12 @@ static int accept_on(uint32_t addr, int port)
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0)
 		return -1;
+	/*
+	 * Said once the port is open: behind passt a host's connect succeeds
+	 * before the guest listens (passt accepts for it) and is then reset,
+	 * so the host waits for this line rather than retrying.
+	 */
+	fprintf(stderr, "netbench: listening on %d\n", port);
 	c = accept(l, NULL, NULL);
 	close(l);
 	return c;

@@ -35,6 +35,21 @@ cp "$top/tests/rig/tools/offroot.sh" "$p/"
 printf '#!/bin/sh\nmb=%s\n' "$mb" >"$p/run.sh"
 cat >>"$p/run.sh" <<'EOS'
 cd /payload
+# listening PORT: wait (at most 600 s, while vmm runs) until the guest's
+# netbench server on PORT is open. Behind passt a connect succeeds before
+# that and is then reset, so a client cannot simply retry.
+listening() {
+	i=0
+	while [ $i -lt 600 ] && kill -0 $vpid 2>/dev/null &&
+		! tr -d '\r' <out | grep -q "^netbench: listening on $1"; do
+		sleep 1
+		i=$((i + 1))
+	done
+}
+# A guest whose server never got its client would keep vmm running forever.
+watchdog() {
+	(sleep 300; kill $vpid 2>/dev/null) &
+}
 ./taptool add bt0 && ip addr add 10.8.0.1/24 dev bt0 && ip link set bt0 up ||
 	{ echo "BENCH error: no tap"; exit 1; }
 for v in off on; do
@@ -45,18 +60,15 @@ for v in off on; do
 		-p "quiet vmmtest=net-bench rig.ip=10.8.0.2/24 rig.peer=10.8.0.1 rig.mb=$mb" \
 		</dev/null >out 2>&1 &
 	vpid=$!
-	i=0
-	while [ $i -lt 600 ] && kill -0 $vpid 2>/dev/null && ! grep -q '^GUEST listening' out; do
-		sleep 1
-		i=$((i + 1))
-	done
+	listening 5002
 	wait $rpid
 	echo "BENCH $v g2h $(cat h.recv)"
-	./netbench send 10.8.0.2 5002 "$mb" || echo "BENCH error: vhost=$v: host send failed"
-	sleep 1
+	timeout 300 ./netbench send 10.8.0.2 5002 "$mb" || echo "BENCH error: vhost=$v: host send failed"
+	listening 5003
 	ping -c 20 -i 0.2 10.8.0.2 >h.ping 2>&1
 	echo "BENCH $v ping $(tail -n1 h.ping)"
-	echo "BENCH $v rr $(./netbench rr 10.8.0.2 5003 200 2>&1)"
+	echo "BENCH $v rr $(timeout 300 ./netbench rr 10.8.0.2 5003 200 2>&1)"
+	watchdog
 	wait $vpid
 	rc=$?
 	tr -d '\r' <out | sed -n "s/^GUEST netbench recv /BENCH $v h2g netbench recv /p"
@@ -78,16 +90,13 @@ unshare -m sh ./offroot.sh /payload ./vmm run -k Image -i guest.cpio.gz --cpus 2
 	--network user,forward=tcp:5002:5002,forward=tcp:5003:5003 \
 	-p "quiet vmmtest=net-user-bench rig.mb=$mb" </dev/null >out 2>&1 &
 vpid=$!
-i=0
-while [ $i -lt 600 ] && kill -0 $vpid 2>/dev/null && ! grep -q '^GUEST listening' out; do
-	sleep 1
-	i=$((i + 1))
-done
+listening 5002
 wait $rpid
 echo "BENCH $v g2h $(cat h.recv)"
-./netbench send 127.0.0.1 5002 "$mb" || echo "BENCH error: user: host send failed"
-sleep 1
-echo "BENCH $v rr $(./netbench rr 127.0.0.1 5003 200 2>&1)"
+timeout 300 ./netbench send 127.0.0.1 5002 "$mb" || echo "BENCH error: user: host send failed"
+listening 5003
+echo "BENCH $v rr $(timeout 300 ./netbench rr 127.0.0.1 5003 200 2>&1)"
+watchdog
 wait $vpid
 rc=$?
 tr -d '\r' <out | sed -n "s/^GUEST netbench recv /BENCH $v h2g netbench recv /p"

@@ -91,7 +91,7 @@ user_vm() {
 		--params "vmmtest=net-user quiet rig.ping=192.0.2.77 rig.port=$sport rig.mb=$mb rig.seed=$seed rig.hold=$hold" \
 		>"$n/out" 2>"$n/err" &
 	vpid=$!
-	want='^GUEST listening'
+	want='^netbench: listening on 5002'
 	[ "$hold" = 1 ] && want='^GUEST holding'
 	i=0
 	while [ $i -lt 200 ] && kill -0 "$vpid" 2>/dev/null &&
