@@ -147,6 +147,25 @@ static int op_destroy(struct fuse_req *r)
 
 typedef int (*fuse_op_fn)(struct fuse_req *r);
 
+/*
+ * Requests that would change the share and that vmm does not implement:
+ * a read-only share answers them EROFS like the ones it implements, so
+ * the guest sees one reason for every refused change, not ENOSYS for some.
+ */
+static bool modifies_unimplemented(uint32_t opcode)
+{
+	switch (opcode) {
+	case FUSE_SETXATTR:
+	case FUSE_REMOVEXATTR:
+	case FUSE_FALLOCATE:
+	case FUSE_COPY_FILE_RANGE:
+	case FUSE_TMPFILE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static fuse_op_fn op_of(uint32_t opcode)
 {
 	switch (opcode) {
@@ -218,7 +237,7 @@ size_t fuse_server_handle(struct fuse_server *s, const struct iovec *in, unsigne
 	} else if (h.opcode != FUSE_WRITE && h.len - sizeof(h) > FUSE_ARGS_MAX) {
 		err = -EINVAL; /* no request but WRITE carries this much */
 	} else if (!fn) {
-		err = -ENOSYS;
+		err = s->ro && modifies_unimplemented(h.opcode) ? -EROFS : -ENOSYS;
 	} else if (!s->initialized && h.opcode != FUSE_INIT) {
 		err = -EIO;
 	} else {

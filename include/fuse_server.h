@@ -27,8 +27,9 @@
  * and carry a generation: a stale or forged one gets ESTALE (node) or
  * EBADF (handle), a handle of the wrong kind EBADF, never a crash. A
  * request is at most FUSE_MAX_WRITE bytes of data plus its arguments; a
- * read-only share answers every modifying request with EROFS and opens
- * files O_RDONLY. Files are accessed with vmm's own rights.
+ * read-only share answers every modifying request with EROFS (also the
+ * ones not implemented: SETXATTR, REMOVEXATTR, FALLOCATE, COPY_FILE_RANGE,
+ * TMPFILE) and opens files O_RDONLY. Files are accessed with vmm's own rights.
  *
  * Answered: INIT, DESTROY, LOOKUP, FORGET, BATCH_FORGET, GETATTR,
  * SETATTR, OPEN, OPENDIR, RELEASE, RELEASEDIR, READ, WRITE, READDIR,
