@@ -226,6 +226,7 @@ size_t fuse_server_handle(struct fuse_server *s, const struct iovec *in, unsigne
 	in_len = iov_total(in, nin);
 	r.out_room = iov_total(out, nout);
 	atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
+	s->epoch++;
 	if (in_len < sizeof(h)) {
 		atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
 		return 0; /* not even a unique to answer to */
@@ -288,7 +289,7 @@ static void raise_nofile(void)
 		return;
 	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
 	if (setrlimit(RLIMIT_NOFILE, &rl)) {
-		/* Keep the old limit: lookups beyond it get ENFILE. */
+		/* Keep the old limit: the node table keeps fewer descriptors. */
 	}
 }
 
@@ -304,6 +305,7 @@ int fuse_server_new(const char *dir, bool ro, struct fuse_server **out)
 	}
 	s->root_fd = s->proc_fd = -1;
 	s->ro = ro;
+	raise_nofile(); /* first: the tables size their descriptor cache by the limit */
 	if (fuse_tables_init(s)) {
 		log_error("share %s: out of memory", dir);
 		goto fail;
@@ -320,10 +322,10 @@ int fuse_server_new(const char *dir, bool ro, struct fuse_server **out)
 		goto fail;
 	}
 	s->nodes[0] = (struct fuse_node){
-		.fd = s->root_fd, .gen = 0, .nlookup = 1, .dev = st.st_dev, .ino = st.st_ino,
-		.type = S_IFDIR, .next = FUSE_NO_NODE,
+		.fd = s->root_fd, .used = true, .gen = 0, .nlookup = 1, .dev = st.st_dev,
+		.ino = st.st_ino, .type = S_IFDIR, .next = FUSE_NO_NODE,
+		.lru_prev = FUSE_NO_NODE, .lru_next = FUSE_NO_NODE,
 	};
-	raise_nofile();
 	*out = s;
 	return VMM_OK;
 fail:

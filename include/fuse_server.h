@@ -47,7 +47,10 @@
  * fuse_server_get_stats() alone may be called from any thread.
  */
 
-/* Nodes the guest may hold at once (root included); each keeps a descriptor, so RLIMIT_NOFILE bounds them too. */
+/*
+ * Nodes the guest may hold at once (root included). Only the recently used
+ * keep a descriptor (devices/fuse_int.h), so RLIMIT_NOFILE does not bound them.
+ */
 #define FUSE_MAX_NODES 65536
 #define FUSE_MAX_HANDLES 4096    /* open files and directories at once */
 #define FUSE_MAX_WRITE (1u << 20) /* max_write and max_read: 256 pages of 4 KiB */
