@@ -67,8 +67,9 @@ static int node_reopen_once(struct fuse_server *s, const struct fuse_node *n, in
 	if (n->type == S_IFDIR)
 		fd = openat(n->fd, ".", flags | O_DIRECTORY | O_CLOEXEC);
 	else if (n->type == S_IFREG) {
+		/* O_NONBLOCK: a file under a lease answers EWOULDBLOCK instead of stalling the thread. */
 		snprintf(num, sizeof(num), "%d", n->fd);
-		fd = openat(s->proc_fd, num, flags | O_CLOEXEC);
+		fd = openat(s->proc_fd, num, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	} else
 		return -ENXIO;
 	return fd < 0 ? -errno : fd;
@@ -538,10 +539,22 @@ int fuse_op_create(struct fuse_req *r)
 	flags = open_flags(r, in->flags);
 	if (flags < 0)
 		return flags;
-	fd = child_open(r->s, dir->fd, name, flags | O_CREAT | (int)(in->flags & O_EXCL),
+	/*
+	 * Without O_EXCL the name may be a FIFO or a device node already:
+	 * O_NONBLOCK keeps the open from waiting for a FIFO's other end (or a
+	 * lease), O_NOCTTY a terminal from becoming vmm's, and anything but a
+	 * regular file is refused, as OPEN refuses it. (O_NONBLOCK changes
+	 * nothing for a regular file's reads and writes.)
+	 */
+	fd = child_open(r->s, dir->fd, name,
+			flags | O_CREAT | O_NONBLOCK | O_NOCTTY | (int)(in->flags & O_EXCL),
 			(in->mode & 07777));
 	if (fd < 0)
 		return fd;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ENXIO;
+	}
 	err = child_entry(r->s, dir, dir->fd, name, &out.e);
 	/* The name may have been swapped since the create: the node must be the file opened. */
 	if (!err && (fstat(fd, &st) || st.st_ino != out.e.attr.ino)) {

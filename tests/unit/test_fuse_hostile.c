@@ -421,6 +421,14 @@ static void test_names(void **state)
 	check_unharmed(f);
 }
 
+static struct virtio_fs_stats stats(struct ffx *f)
+{
+	struct virtio_fs_stats st;
+
+	virtio_fs_get_stats(f->fs, &st);
+	return st;
+}
+
 /* Everything a guest may do with a node that is a symlink out of the share. */
 static void abuse_link(struct ffx *f, const char *name, unsigned int k)
 {
@@ -513,6 +521,40 @@ static void test_symlinks(void **state)
 	check_unharmed(f);
 }
 
+/*
+ * Opening a FIFO blocks until the other end opens, a device node opens a
+ * device: CREATE over an existing name that is no regular file must not
+ * open it for real (the device thread would hang, and vmm could not stop).
+ */
+static void test_special_files(void **state)
+{
+	struct ffx *f = *state;
+	struct fuse_create_in ci = { .flags = O_WRONLY, .mode = 0644 };
+	struct fuse_mknod_in mi = { .mode = S_IFIFO | 0644 };
+	static const uint32_t flags[] = { O_WRONLY, O_RDONLY, O_RDWR, O_WRONLY | O_TRUNC };
+	char p[256];
+	uint64_t id;
+	unsigned int i;
+	int err;
+
+	snprintf(p, sizeof(p), "%s/fifo", f->share);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	do_init(f);
+	assert_int_equal(req(f, FUSE_MKNOD, FUSE_ROOT_ID, &mi, sizeof(mi), "gfifo", NULL), 0);
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		ci.flags = flags[i];
+		assert_int_equal(req(f, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), "fifo", NULL),
+				 -ENXIO);
+		assert_int_equal(req(f, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), "gfifo", NULL),
+				 -ENXIO);
+		id = must_lookup(f, FUSE_ROOT_ID, "fifo");
+		open_fh(f, FUSE_OPEN, id, flags[i], &err);
+		assert_int_equal(err, -ENXIO);
+	}
+	assert_int_equal(stats(f).handles, 0);
+	check_unharmed(f);
+}
+
 struct swapper {
 	char a[256], b[256];
 	atomic_bool stop;
@@ -602,14 +644,6 @@ static int getattr(struct ffx *f, uint64_t node)
 {
 	return req(f, FUSE_GETATTR, node, &(struct fuse_getattr_in){ 0 },
 		   sizeof(struct fuse_getattr_in), NULL, NULL);
-}
-
-static struct virtio_fs_stats stats(struct ffx *f)
-{
-	struct virtio_fs_stats st;
-
-	virtio_fs_get_stats(f->fs, &st);
-	return st;
 }
 
 static void test_forged_nodes(void **state)
@@ -956,6 +990,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_special_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swap_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_handles, setup, teardown),
