@@ -20,6 +20,7 @@
 
 #include <sys/resource.h>
 
+#include "devices/fuse_int.h"
 #include "fuse_client.h"
 #include "status.h"
 #include "unit.h"
@@ -258,6 +259,37 @@ static void test_moved(void **state)
 	assert_int_equal(err, -ENOTDIR);
 }
 
+/*
+ * The cache believing it may keep every descriptor (as when other shares
+ * or open handles took the limit meanwhile): the opens that fail with
+ * EMFILE shrink it, and every lookup and open still succeeds.
+ */
+static void test_pressure(void **state)
+{
+	static struct held dirs[DIRS], files[DIRS * FILES];
+	struct fuse_client *c = *state;
+	uint64_t t, fh[40];
+	ino_t ino;
+	int i, err;
+
+	c->s->fd_cap = FUSE_MAX_NODES;
+	walk(c, &t, dirs, files);
+	assert_true(c->s->fd_cap < NOFILE);
+	/* Open handles take descriptors from the nodes: still no EMFILE. */
+	for (i = 0; i < 40; i++) {
+		fh[i] = fc_open(c, FUSE_OPEN, files[i * 50].id, O_RDONLY, &err);
+		assert_int_equal(err, 0);
+	}
+	for (i = 0; i < DIRS * FILES; i++) {
+		assert_int_equal(getattr_ino(c, files[i].id, &ino), 0);
+		assert_int_equal(ino, files[i].ino);
+	}
+	for (i = 0; i < 40; i++)
+		assert_int_equal(fc_req(c, FUSE_RELEASE, files[i * 50].id,
+					&(struct fuse_release_in){ .fh = fh[i] },
+					sizeof(struct fuse_release_in), NULL, NULL), 0);
+}
+
 static int setup(void **state)
 {
 	struct fuse_client *c = fc_new(false);
@@ -281,6 +313,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_beyond_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forget_heavy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_moved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pressure, setup, teardown),
 	};
 
 	/* Hard too: the server raises its soft limit to the hard one. */
