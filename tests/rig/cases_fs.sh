@@ -57,7 +57,8 @@ case_fs_missing() {
 # caches and forgot its nodes), and the guest's inode numbers are the
 # host's. Nodes keep descriptors only while recently used
 # (devices/fuse_int.h); before, a walk past the limit failed with EMFILE.
-# (10,000 files took 116 s under the rig's emulation; 2,000 show the same.)
+# (10,000 files took 116 s in one rig run on a busy machine; 2,000 take
+# about 5 s and show the same.)
 case_fs_many() {
 	mkdir tree
 	i=0
