@@ -142,7 +142,7 @@ TSAN_CFLAGS := $(NATIVE_CFLAGS) -O1 -fsanitize=thread -Wno-tsan
 # The tests that start threads (device I/O threads, dev_thread, writers).
 TSAN_TESTS := test_virtio_blk test_virtio_console test_virtio_rng test_virtio_mmio test_virtio_net \
 	test_dev_thread test_console_router test_disk test_disk_snapshot test_uart16550 test_pl061 \
-	test_virtio_fs test_net_stream
+	test_virtio_fs test_net_stream test_fuse_hostile
 # test_sandbox stays out: a sanitizer's runtime makes system calls of its
 # own (sigaltstack, mmap of shadow memory) that the sandbox forbids.
 ASAN_BINS := $(patsubst tests/unit/%.c,$(ASAN_DIR)/tests/%,$(filter-out tests/unit/test_sandbox.c,$(UNIT_SRCS)))

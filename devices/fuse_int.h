@@ -23,15 +23,56 @@
 #define FUSE_NO_NODE UINT32_MAX
 #define FUSE_MAX_IOV 1024         /* buffers of one request used (IOV_MAX) */
 
-/* One file the guest holds: an O_PATH descriptor and the guest's lookup count. */
+/*
+ * The node table's descriptors. A node used to keep its O_PATH descriptor
+ * for as long as the guest held it, so a guest walking more files than
+ * RLIMIT_NOFILE (a `find` over a large tree keeps every dentry, and so
+ * every node) got EMFILE. Now a node remembers where it was found - its
+ * parent node and its name there - and keeps a descriptor only while it
+ * is among the recently used: an LRU list of the nodes with one, at most
+ * fd_cap long (a quarter of the soft RLIMIT_NOFILE at start, at least
+ * FUSE_FD_CAP_MIN), shrunk further whenever an open fails with
+ * EMFILE/ENFILE (other shares and open handles share the limit). A node
+ * without one is reopened on use, top down from its nearest ancestor that
+ * has one, each step one name beneath its parent's descriptor with
+ * child_open()'s rules (RESOLVE_BENEATH, no symlinks, no magic links), so
+ * a reopen can never leave the share; and each reopened file must have the
+ * (st_dev, st_ino) the node was made with, else the request gets ESTALE:
+ * the same node id always names the same file or none.
+ *
+ * A node holds a reference on its parent (kids), so an ancestor stays in
+ * the table, though maybe without a descriptor, while the guest holds
+ * anything beneath it; the guest's FORGETs free a node only when neither
+ * the guest nor a child needs it. Renames through vmm move the node's
+ * remembered name; a non-directory looked up under a new name (a hard
+ * link) remembers the newest. Limits: a file renamed or removed on the
+ * host behind vmm's back, or a file the guest still holds after its last
+ * name went, cannot be reopened once its descriptor was dropped, and
+ * answers ESTALE (an open handle keeps working: handles keep their own
+ * descriptors). A file replaced on the host by one that got the same
+ * inode number (file systems reuse freed ones) passes the check: it is
+ * taken for the old one, still inside the share. A directory keeps the first path it was found by (never
+ * re-parented: no cycles). A descriptor the current request has used is
+ * never dropped during it (its ops hold n->fd): the cap may be overshot by
+ * what one request touches (a READDIRPLUS's entries, a deep reopen).
+ */
+#define FUSE_FD_CAP_MIN 16
+
+/* One file the guest holds (or an ancestor of one). */
 struct fuse_node {
-	int fd;                 /* O_PATH | O_NOFOLLOW; -1 for a free slot */
+	int fd;                 /* O_PATH | O_NOFOLLOW, or -1: not open now */
+	bool used;              /* false: a free slot */
 	uint32_t gen;           /* bumped when the slot is freed */
-	uint64_t nlookup;
+	uint64_t nlookup;       /* the guest's; 0: kept only as an ancestor */
+	uint32_t kids;          /* nodes whose parent this is */
+	uint32_t parent;        /* slot of the directory it was found in (root: none) */
+	char *name;             /* its name there (root: NULL) */
 	dev_t dev;
 	ino_t ino;
 	mode_t type;            /* S_IFMT bits */
 	uint32_t next;          /* hash chain, or the free list */
+	uint32_t lru_prev, lru_next; /* among the nodes with a descriptor */
+	uint64_t epoch;         /* the request that last used fd */
 };
 
 /* One open file or directory. */
@@ -52,6 +93,10 @@ struct fuse_server {
 	struct fuse_node *nodes;      /* FUSE_MAX_NODES, [0] the root */
 	uint32_t *buckets;            /* FUSE_NODE_BUCKETS heads */
 	uint32_t node_free;           /* free list head */
+	uint32_t lru_head, lru_tail;  /* nodes with a descriptor, most recent first (not the root) */
+	uint32_t fd_open, fd_cap;     /* descriptors the nodes hold, and at most */
+	uint32_t *walk;               /* FUSE_MAX_NODES: a reopen's path, bottom up */
+	uint64_t epoch;               /* requests served: which descriptors are in use */
 	struct fuse_handle *handles;  /* FUSE_MAX_HANDLES */
 	uint32_t handle_free;
 
@@ -82,19 +127,34 @@ struct fuse_req {
 };
 
 /* fuse_nodes.c */
+/* openat2 of one name beneath dirfd: no "..", no symlink, no magic link. fd or -errno. */
+int fuse_child_open(int dirfd, const char *name, int flags, mode_t mode);
 int fuse_tables_init(struct fuse_server *s);
 void fuse_tables_free(struct fuse_server *s);
 void fuse_tables_reset(struct fuse_server *s);
-/* The node of a guest id, or NULL (stale, forged, out of range). */
+/*
+ * fuse_node_get - the node of a guest id with its descriptor open (n->fd
+ * valid until the next request), or NULL: stale, forged, out of range, or
+ * it could not be reopened as the same file.
+ */
 struct fuse_node *fuse_node_get(struct fuse_server *s, uint64_t id);
 uint64_t fuse_node_id(struct fuse_server *s, const struct fuse_node *n);
 /*
- * fuse_node_add - take fd (O_PATH of a file whose stat is st) as a node the
- * guest now holds once more: an existing node of the same file gets its
- * count raised and fd is closed. Returns 0 and the node's id, or -errno
- * (ENFILE: the table is full; fd is closed).
+ * fuse_node_add - take fd (O_PATH of name beneath parent, whose stat is
+ * st) as a node the guest now holds once more: an existing node of the
+ * same file gets its count raised and fd is closed. Returns 0 and the
+ * node's id, or -errno (ENFILE: the table is full; ENOMEM; fd is closed).
  */
-int fuse_node_add(struct fuse_server *s, int fd, const struct stat *st, uint64_t *id);
+int fuse_node_add(struct fuse_server *s, struct fuse_node *parent, const char *name, int fd,
+		  const struct stat *st, uint64_t *id);
+/* fuse_node_moved - name beneath parent was just renamed there by vmm: its node (if any) now lives there. */
+void fuse_node_moved(struct fuse_server *s, struct fuse_node *parent, const char *name);
+/*
+ * fuse_fd_pressure - an open failed with EMFILE or ENFILE: drop the older
+ * half of the nodes' descriptors (keeping FUSE_FD_CAP_MIN) and keep the
+ * cache that small. Returns true when a descriptor was freed: try again.
+ */
+bool fuse_fd_pressure(struct fuse_server *s);
 /* fuse_node_forget - drop n from id's lookup count; the node goes at 0 (never the root). */
 void fuse_node_forget(struct fuse_server *s, uint64_t id, uint64_t n);
 /* Handles: fd becomes the handle's (closed on failure). Returns 0 and *fh, or -ENFILE. */

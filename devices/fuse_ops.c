@@ -48,20 +48,18 @@ static const void *req_arg(struct fuse_req *r, uint32_t size)
 	return r->arglen < size ? NULL : r->arg;
 }
 
-static int child_open(int dirfd, const char *name, int flags, mode_t mode)
+/* fuse_child_open(), once more after dropping node descriptors when the process has none left. */
+static int child_open(struct fuse_server *s, int dirfd, const char *name, int flags, mode_t mode)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
-		.mode = (flags & O_CREAT) ? mode : 0,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+	int fd = fuse_child_open(dirfd, name, flags, mode);
 
-	return fd < 0 ? -errno : (int)fd;
+	if ((fd == -EMFILE || fd == -ENFILE) && fuse_fd_pressure(s))
+		fd = fuse_child_open(dirfd, name, flags, mode);
+	return fd;
 }
 
 /* The node's file reopened for I/O (regular files and directories only). */
-static int node_reopen(struct fuse_server *s, const struct fuse_node *n, int flags)
+static int node_reopen_once(struct fuse_server *s, const struct fuse_node *n, int flags)
 {
 	char num[16];
 	int fd;
@@ -69,11 +67,21 @@ static int node_reopen(struct fuse_server *s, const struct fuse_node *n, int fla
 	if (n->type == S_IFDIR)
 		fd = openat(n->fd, ".", flags | O_DIRECTORY | O_CLOEXEC);
 	else if (n->type == S_IFREG) {
+		/* O_NONBLOCK: a file under a lease answers EWOULDBLOCK instead of stalling the thread. */
 		snprintf(num, sizeof(num), "%d", n->fd);
-		fd = openat(s->proc_fd, num, flags | O_CLOEXEC);
+		fd = openat(s->proc_fd, num, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	} else
 		return -ENXIO;
 	return fd < 0 ? -errno : fd;
+}
+
+static int node_reopen(struct fuse_server *s, const struct fuse_node *n, int flags)
+{
+	int fd = node_reopen_once(s, n, flags);
+
+	if ((fd == -EMFILE || fd == -ENFILE) && fuse_fd_pressure(s))
+		fd = node_reopen_once(s, n, flags);
+	return fd;
 }
 
 static int node_stat(const struct fuse_node *n, struct stat *st)
@@ -105,12 +113,12 @@ static void fill_attr(struct fuse_attr *a, const struct stat *st)
  * Look name up beneath the directory dirfd and make it a node the guest
  * holds once more; fill e. Returns 0 or -errno.
  */
-static int child_entry(struct fuse_server *s, int dirfd, const char *name,
+static int child_entry(struct fuse_server *s, struct fuse_node *dir, int dirfd, const char *name,
 		       struct fuse_entry_out *e)
 {
 	struct stat st;
 	uint64_t id;
-	int fd = child_open(dirfd, name, O_PATH, 0), err;
+	int fd = child_open(s, dirfd, name, O_PATH, 0), err;
 
 	if (fd < 0)
 		return fd;
@@ -119,7 +127,7 @@ static int child_entry(struct fuse_server *s, int dirfd, const char *name,
 		close(fd);
 		return err;
 	}
-	err = fuse_node_add(s, fd, &st, &id);
+	err = fuse_node_add(s, dir, name, fd, &st, &id);
 	if (err)
 		return err;
 	memset(e, 0, sizeof(*e));
@@ -130,10 +138,10 @@ static int child_entry(struct fuse_server *s, int dirfd, const char *name,
 }
 
 /* Reply to a request that made or found name in dir: its entry. */
-static int entry_reply(struct fuse_req *r, const struct fuse_node *dir, const char *name)
+static int entry_reply(struct fuse_req *r, struct fuse_node *dir, const char *name)
 {
 	struct fuse_entry_out e;
-	int err = child_entry(r->s, dir->fd, name, &e);
+	int err = child_entry(r->s, dir, dir->fd, name, &e);
 
 	if (err)
 		return err;
@@ -425,6 +433,10 @@ int fuse_op_rename(struct fuse_req *r)
 		return -ENOTDIR;
 	if (syscall(SYS_renameat2, dir->fd, name, newdir->fd, newname, in.flags))
 		return -errno;
+	/* Nodes remember where they are, to be reopened there. */
+	fuse_node_moved(r->s, newdir, newname);
+	if (in.flags & RENAME_EXCHANGE)
+		fuse_node_moved(r->s, dir, name);
 	return fuse_reply(r, NULL, 0);
 }
 
@@ -527,11 +539,23 @@ int fuse_op_create(struct fuse_req *r)
 	flags = open_flags(r, in->flags);
 	if (flags < 0)
 		return flags;
-	fd = child_open(dir->fd, name, flags | O_CREAT | (int)(in->flags & O_EXCL),
+	/*
+	 * Without O_EXCL the name may be a FIFO or a device node already:
+	 * O_NONBLOCK keeps the open from waiting for a FIFO's other end (or a
+	 * lease), O_NOCTTY a terminal from becoming vmm's, and anything but a
+	 * regular file is refused, as OPEN refuses it. (O_NONBLOCK changes
+	 * nothing for a regular file's reads and writes.)
+	 */
+	fd = child_open(r->s, dir->fd, name,
+			flags | O_CREAT | O_NONBLOCK | O_NOCTTY | (int)(in->flags & O_EXCL),
 			(in->mode & 07777));
 	if (fd < 0)
 		return fd;
-	err = child_entry(r->s, dir->fd, name, &out.e);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ENXIO;
+	}
+	err = child_entry(r->s, dir, dir->fd, name, &out.e);
 	/* The name may have been swapped since the create: the node must be the file opened. */
 	if (!err && (fstat(fd, &st) || st.st_ino != out.e.attr.ino)) {
 		fuse_node_forget(r->s, out.e.nodeid, 1);
@@ -721,7 +745,7 @@ int fuse_op_listxattr(struct fuse_req *r)
 
 /* One directory entry of a READDIR(PLUS) reply at buf, which has room for it. */
 static void put_dirent(struct fuse_req *r, uint8_t *buf, const struct dirent64 *d, size_t namelen,
-		       bool plus, int dirfd)
+		       struct fuse_node *dir, int dirfd)
 {
 	struct fuse_entry_out e = { 0 };
 	struct fuse_dirent fd = {
@@ -730,10 +754,10 @@ static void put_dirent(struct fuse_req *r, uint8_t *buf, const struct dirent64 *
 	};
 	size_t at = 0;
 
-	if (plus) {
+	if (dir) {
 		/* Not "." and "..": the guest counts no lookup for them (nodeid 0). */
 		if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..") &&
-		    child_entry(r->s, dirfd, d->d_name, &e))
+		    child_entry(r->s, dir, dirfd, d->d_name, &e))
 			memset(&e, 0, sizeof(e)); /* gone meanwhile, or the table is full */
 		memcpy(buf, &e, sizeof(e));
 		at = sizeof(e);
@@ -750,6 +774,7 @@ int fuse_op_readdir(struct fuse_req *r)
 	const struct fuse_read_in *in = req_arg(r, sizeof(*in));
 	bool plus = r->h->opcode == FUSE_READDIRPLUS;
 	struct fuse_server *s = r->s;
+	struct fuse_node *dir = NULL;
 	size_t size, used = 0, rec, namelen;
 	struct fuse_handle *h;
 	const struct dirent64 *d;
@@ -760,6 +785,9 @@ int fuse_op_readdir(struct fuse_req *r)
 	h = fuse_handle_get(s, in->fh, true);
 	if (!h)
 		return -EBADF;
+	/* The entries' nodes remember this directory as where they were found. */
+	if (plus && !(dir = req_node(r)))
+		return -ESTALE;
 	if (r->out_room < sizeof(struct fuse_out_header))
 		return -ERANGE;
 	size = r->out_room - sizeof(struct fuse_out_header);
@@ -785,7 +813,7 @@ int fuse_op_readdir(struct fuse_req *r)
 				   : FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + namelen);
 			if (used + rec > size)
 				goto full;
-			put_dirent(r, s->reply + used, d, namelen, plus, h->fd);
+			put_dirent(r, s->reply + used, d, namelen, dir, h->fd);
 			used += rec;
 		}
 	}

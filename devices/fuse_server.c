@@ -147,6 +147,25 @@ static int op_destroy(struct fuse_req *r)
 
 typedef int (*fuse_op_fn)(struct fuse_req *r);
 
+/*
+ * Requests that would change the share and that vmm does not implement:
+ * a read-only share answers them EROFS like the ones it implements, so
+ * the guest sees one reason for every refused change, not ENOSYS for some.
+ */
+static bool modifies_unimplemented(uint32_t opcode)
+{
+	switch (opcode) {
+	case FUSE_SETXATTR:
+	case FUSE_REMOVEXATTR:
+	case FUSE_FALLOCATE:
+	case FUSE_COPY_FILE_RANGE:
+	case FUSE_TMPFILE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static fuse_op_fn op_of(uint32_t opcode)
 {
 	switch (opcode) {
@@ -207,6 +226,7 @@ size_t fuse_server_handle(struct fuse_server *s, const struct iovec *in, unsigne
 	in_len = iov_total(in, nin);
 	r.out_room = iov_total(out, nout);
 	atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
+	s->epoch++;
 	if (in_len < sizeof(h)) {
 		atomic_fetch_add_explicit(&s->errors, 1, memory_order_relaxed);
 		return 0; /* not even a unique to answer to */
@@ -218,7 +238,7 @@ size_t fuse_server_handle(struct fuse_server *s, const struct iovec *in, unsigne
 	} else if (h.opcode != FUSE_WRITE && h.len - sizeof(h) > FUSE_ARGS_MAX) {
 		err = -EINVAL; /* no request but WRITE carries this much */
 	} else if (!fn) {
-		err = -ENOSYS;
+		err = s->ro && modifies_unimplemented(h.opcode) ? -EROFS : -ENOSYS;
 	} else if (!s->initialized && h.opcode != FUSE_INIT) {
 		err = -EIO;
 	} else {
@@ -269,7 +289,7 @@ static void raise_nofile(void)
 		return;
 	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
 	if (setrlimit(RLIMIT_NOFILE, &rl)) {
-		/* Keep the old limit: lookups beyond it get ENFILE. */
+		/* Keep the old limit: the node table keeps fewer descriptors. */
 	}
 }
 
@@ -285,6 +305,7 @@ int fuse_server_new(const char *dir, bool ro, struct fuse_server **out)
 	}
 	s->root_fd = s->proc_fd = -1;
 	s->ro = ro;
+	raise_nofile(); /* first: the tables size their descriptor cache by the limit */
 	if (fuse_tables_init(s)) {
 		log_error("share %s: out of memory", dir);
 		goto fail;
@@ -301,10 +322,10 @@ int fuse_server_new(const char *dir, bool ro, struct fuse_server **out)
 		goto fail;
 	}
 	s->nodes[0] = (struct fuse_node){
-		.fd = s->root_fd, .gen = 0, .nlookup = 1, .dev = st.st_dev, .ino = st.st_ino,
-		.type = S_IFDIR, .next = FUSE_NO_NODE,
+		.fd = s->root_fd, .used = true, .gen = 0, .nlookup = 1, .dev = st.st_dev,
+		.ino = st.st_ino, .type = S_IFDIR, .next = FUSE_NO_NODE,
+		.lru_prev = FUSE_NO_NODE, .lru_next = FUSE_NO_NODE,
 	};
-	raise_nofile();
 	*out = s;
 	return VMM_OK;
 fail:

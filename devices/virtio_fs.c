@@ -16,8 +16,9 @@
  * No lock of our own: `running`, `stopping` and `broken` are atomics, and
  * the server is the I/O thread's until reset has joined it.
  *
- * A chain without a readable part, or with too little room for even a
- * reply header, breaks the protocol: NEEDS_RESET. A malformed FUSE request
+ * A chain without a readable part breaks the protocol: NEEDS_RESET. One
+ * with too little room for even a reply header comes back unanswered
+ * (used length 0), as FORGET's does; the device goes on. A malformed FUSE request
  * is the server's to answer (with an error reply).
  */
 #include <endian.h>

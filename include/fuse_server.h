@@ -27,8 +27,9 @@
  * and carry a generation: a stale or forged one gets ESTALE (node) or
  * EBADF (handle), a handle of the wrong kind EBADF, never a crash. A
  * request is at most FUSE_MAX_WRITE bytes of data plus its arguments; a
- * read-only share answers every modifying request with EROFS and opens
- * files O_RDONLY. Files are accessed with vmm's own rights.
+ * read-only share answers every modifying request with EROFS (also the
+ * ones not implemented: SETXATTR, REMOVEXATTR, FALLOCATE, COPY_FILE_RANGE,
+ * TMPFILE) and opens files O_RDONLY. Files are accessed with vmm's own rights.
  *
  * Answered: INIT, DESTROY, LOOKUP, FORGET, BATCH_FORGET, GETATTR,
  * SETATTR, OPEN, OPENDIR, RELEASE, RELEASEDIR, READ, WRITE, READDIR,
@@ -46,7 +47,10 @@
  * fuse_server_get_stats() alone may be called from any thread.
  */
 
-/* Nodes the guest may hold at once (root included); each keeps a descriptor, so RLIMIT_NOFILE bounds them too. */
+/*
+ * Nodes the guest may hold at once (root included). Only the recently used
+ * keep a descriptor (devices/fuse_int.h), so RLIMIT_NOFILE does not bound them.
+ */
 #define FUSE_MAX_NODES 65536
 #define FUSE_MAX_HANDLES 4096    /* open files and directories at once */
 #define FUSE_MAX_WRITE (1u << 20) /* max_write and max_read: 256 pages of 4 KiB */
