@@ -129,16 +129,17 @@ awk -v mode="$mode" -v runs="$runs" -v before="$bench_before" -v busy="$busy" \
 	}
 	$2 == "net" {
 		w = val("who"); v = val("vhost")
-		if ($7 == "g2h") add("net vhost=" v ": TCP guest->host (MB/s)|higher", w, val("mbps"))
-		else if ($7 == "h2g") add("net vhost=" v ": TCP host->guest (MB/s)|higher", w, val("mbps"))
-		else if ($7 == "rr") add("net vhost=" v ": TCP 1-byte round trip (us)|lower", w, val("avg_us"))
+		if ($6 == "g2h") add("net vhost=" v ": TCP guest->host (MB/s)|higher", w, val("mbps"))
+		else if ($6 == "h2g") add("net vhost=" v ": TCP host->guest (MB/s)|higher", w, val("mbps"))
+		else if ($6 == "rr") add("net vhost=" v ": TCP 1-byte round trip (us)|lower", w, val("avg_us"))
 	}
-	function show(x) { return x == "" ? "-" : x }
+	# num X: a median as printed: one decimal below 100, none above.
+	function num(x) { return x == "" ? "-" : sprintf(x < 100 ? "%.1f" : "%.0f", x) }
 	END {
 		printf "vmm vs kvmtool, host %s (emulated arm64, TCG), medians of %d runs%s\n", mode, runs, busy ? "   *** BUSY: figures not comparable ***" : ""
 		printf "machine before: %s\nmachine during: %s\n", before, during
-		fmt = "%-46s %-7s %12s %12s %8s\n"
-		printf fmt, "figure", "better", "vmm", kvm ? "kvmtool" : "", kvm ? "vmm/kvm" : ""
+		fmt = "%-46s %-7s %12s %12s %12s\n"
+		printf fmt, "figure", "better", "vmm", kvm ? "kvmtool" : "", kvm ? "vmm/kvmtool" : ""
 		for (i = 0; i < nrows; i++) {
 			row = order[i]; split(row, rb, "|")
 			name = rb[1]; better = rb[2]
@@ -151,7 +152,7 @@ awk -v mode="$mode" -v runs="$runs" -v before="$bench_before" -v busy="$busy" \
 			}
 			a = median(row, "vmm"); b = median(kr, "kvmtool")
 			r = (a != "" && b != "" && b > 0) ? sprintf("%.2f", a / b) : "-"
-			printf fmt, name, better, show(a == "" ? "" : sprintf("%.0f", a)), kvm ? show(b == "" ? "" : sprintf("%.0f", b)) : "", kvm ? r : ""
+			printf fmt, name, better, num(a), kvm ? num(b) : "", kvm ? r : ""
 		}
 		printf "(disk: %d MiB image on the host'"'"'s ext4, %d s per random-read figure, kvmtool figures per caching beside each vmm engine;\n", mb, secs
 		printf " net: %d MiB per direction, 200 round trips; MB = 10^6 bytes; CPU from tick accounting)\n", netmb
