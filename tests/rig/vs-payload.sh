@@ -4,7 +4,9 @@
 # vs.conf (runs, secs, mb, netmb) is sourced. Prints "BENCH KIND who=...
 # run=... key=value..." lines; bench-vs.sh turns them into the table.
 # Every figure is taken once per run per VMM, the VMMs alternating, the
-# order reversed on every other run so that drift hits both alike.
+# order reversed on every other run so that drift hits both alike. A VMM
+# run that hangs is stopped after 900 s (its figures are then missing)
+# rather than holding the rig's lock until QEMU's own limit.
 cd /payload || exit 1
 runs=1 secs=5 mb=64 netmb=64
 # shellcheck source=/dev/null # written by bench-vs.sh
@@ -29,7 +31,7 @@ timed() {
 	t_out=$1
 	shift
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	sh -c './vs-vm.sh "$@" </dev/null 2>&1; echo "STAT rc=$? $(cut -d" " -f16,17,44 /proc/$$/stat)"' sh "$@" |
+	sh -c 'timeout 900 ./vs-vm.sh "$@" </dev/null 2>&1; echo "STAT rc=$? $(cut -d" " -f16,17,44 /proc/$$/stat)"' sh "$@" |
 		./tstamp >"$t_out"
 }
 
@@ -108,7 +110,7 @@ if grep -q ' /scratch ' /proc/mounts; then
 				kvmtool) dev="-d $img"; [ "$c" = - ] || dev="$dev,$c" ;;
 				esac
 				# shellcheck disable=SC2046,SC2086 # words
-				./vs-vm.sh "$who" $(nonet "$who") $dev \
+				timeout 900 ./vs-vm.sh "$who" $(nonet "$who") $dev \
 					-p "quiet vmmtest=blk-bench rig.dev=vda rig.mb=$mb rig.secs=$secs rig.qd=1,4,16" </dev/null >out 2>&1
 				rc=$?
 				tr -d '\r' <out | sed -n "s/^GUEST bench /BENCH disk who=$who run=$i cfg=$c /p"
@@ -136,7 +138,7 @@ if ./taptool add bt0 && ip addr add 10.8.0.1/24 dev bt0 && ip link set bt0 up; t
 				pre="BENCH net who=$who run=$i vhost=$v"
 				./netbench recv 5001 >h.recv 2>&1 &
 				rpid=$!
-				./vs-vm.sh "$who" --network "$net" \
+				timeout 900 ./vs-vm.sh "$who" --network "$net" \
 					-p "quiet vmmtest=net-bench rig.ip=10.8.0.2/24 rig.peer=10.8.0.1 rig.mb=$netmb" \
 					</dev/null >out 2>&1 &
 				vpid=$!
