@@ -16,8 +16,10 @@ bench_boot() {
 	*) bb_extra= ;;
 	esac
 	[ -n "${4:-}" ] && bb_disk="-drive file=$4,if=virtio,format=raw,cache=unsafe"
-	# shellcheck disable=SC2086 # bb_disk is two words or none
-	flock "$cache/rig.lock" timeout 1800 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -smp 2 \
+	# bench_lock took the lock already: taking it again would wait forever.
+	if [ "${bench_locked:-0}" = 1 ]; then bb_lock=; else bb_lock="flock $cache/rig.lock"; fi
+	# shellcheck disable=SC2086 # bb_disk and bb_lock: words or none
+	$bb_lock timeout 1800 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -smp 2 \
 		-m 3072 -nographic -no-reboot -nic none $bb_disk \
 		-kernel "$cache/host/${bb_mode%%-*}/vmlinuz" -initrd "$bb_payload.host.cpio.gz" \
 		-append "console=ttyAMA0 quiet panic=-1 $bb_extra" </dev/null |
@@ -63,4 +65,55 @@ bench_mode() {
 	6.12-vhe | 6.12-nvhe | 6.12-protected | 6.1-vhe | 6.1-nvhe) ;;
 	*) echo "${0##*/}: unknown mode '$1'" >&2; exit 2 ;;
 	esac
+}
+
+# bench_lock: take the rig's machine-wide lock for the rest of the script
+# (on fd 9), so that a load check and the boot after it see the same quiet
+# machine; bench_boot then does not take it again.
+bench_lock() {
+	cache=${VMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmm}
+	mkdir -p "$cache"
+	exec 9>>"$cache/rig.lock"
+	flock 9
+	bench_locked=1
+}
+
+# bench_ticks: "BUSY TOTAL OURS" in clock ticks: the machine's busy and
+# total CPU time from /proc/stat (all CPUs; iowait counts as idle), and the
+# time of this shell and of the children it has waited for (QEMU, once its
+# boot is over). BUSY - OURS over an interval is what the rest of the
+# machine used.
+bench_ticks() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat | tr '\n' ' '
+	cut -d' ' -f14-17 "/proc/$$/stat" | awk '{ print $1 + $2 + $3 + $4 }'
+}
+
+# bench_others T0 T1: cores used by other processes between two
+# bench_ticks samples, one decimal.
+bench_others() {
+	echo "$1 $2" | awk -v n="$(nproc)" '{
+		busy = $4 - $1 - ($6 - $3); tot = $5 - $2
+		if (busy < 0) busy = 0
+		printf "%.2f", (tot > 0 ? busy * n / tot : 0) }'
+}
+
+# bench_quiet NAME SECS: with the lock held, measure the rest of the
+# machine for SECS seconds; set bench_before to "load L, others C cores"
+# and bench_busy to 1 when C is above half a core. Exits 3 then, unless
+# BENCH_FORCE=1.
+# shellcheck disable=SC2034 # bench_before, bench_busy: read by the caller
+bench_quiet() {
+	bq0=$(bench_ticks)
+	sleep "$2"
+	bq1=$(bench_ticks)
+	bq_cores=$(bench_others "$bq0" "$bq1")
+	bench_before="load $(cut -d' ' -f1-3 /proc/loadavg), others $bq_cores cores over ${2}s"
+	bench_busy=0
+	if awk -v c="$bq_cores" 'BEGIN { exit !(c > 0.5) }'; then
+		bench_busy=1
+		if [ "${BENCH_FORCE:-0}" != 1 ]; then
+			echo "$1: machine busy: other processes use $bq_cores cores (load $(cut -d' ' -f1 /proc/loadavg)); BENCH_FORCE=1 runs anyway" >&2
+			exit 3
+		fi
+	fi
 }
