@@ -45,7 +45,7 @@
 
 /* The port's state: the uart0 entry's priv. */
 struct vm_serial {
-	struct vm_device *dev;  /* its window, d->bus, THR coalescible with VMM_SERIAL_COALESCE */
+	struct vm_device *dev;  /* its window, d->bus, THR coalescible unless --serial-coalesce off */
 	struct uart16550 *uart;
 	uint8_t out[4096];      /* output collected during a replay of coalesced writes */
 	size_t nout;
@@ -128,13 +128,8 @@ static int serial_create(struct vm_device *d, void *arg)
 	s->dev = d;
 	d->priv = s;
 	d->bus.drained = serial_drained;
-	/*
-	 * Opt-in for now: with the zone toggled on IER writes, a guest powering
-	 * off while its tty was transmitting by interrupt was once seen to hang
-	 * (6.12 nVHE host); until that is understood, exits per byte are the
-	 * default and VMM_SERIAL_COALESCE=1 turns the fast path on.
-	 */
-	if (getenv("VMM_SERIAL_COALESCE")) {
+	/* --serial-coalesce off keeps every THR write an exit: for debugging. */
+	if (!d->vm->cfg->serial_coalesce_off) {
 		d->bus.coalesce_off = UART_THR;
 		d->bus.coalesce_len = 1;
 	}

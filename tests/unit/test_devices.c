@@ -88,11 +88,14 @@ static int fake_ioeventfd(void *ctx, uint64_t addr, uint32_t len, uint32_t datam
 }
 
 static struct vm vm;
+static struct vm_config cfg;
 
 static int setup(void **state)
 {
 	(void)state;
 	memset(&vm, 0, sizeof(vm));
+	memset(&cfg, 0, sizeof(cfg));
+	vm.cfg = &cfg;
 	memset(&host, 0, sizeof(host));
 	vm.nvcpus = 1;
 	vm.devices.host.irq_init = fake_irq_init;
@@ -552,6 +555,9 @@ static void test_board(void **state)
 		assert_ptr_equal(bus_find(&vm.bus, d->desc.base), &d->bus);
 	}
 	assert_int_equal(vm.devices.dev[0].desc.kind, DEV_UART16550);
+	/* The UART's THR may be coalesced by default (--serial-coalesce on). */
+	assert_int_equal(vm.devices.dev[0].bus.coalesce_off, 0);
+	assert_int_equal(vm.devices.dev[0].bus.coalesce_len, 1);
 	p = find("pvpanic");
 	assert_non_null(p);
 	assert_int_equal(p->desc.size, PVPANIC_MMIO_SIZE);
@@ -592,6 +598,17 @@ static void test_board_undo(void **state)
 	assert_int_equal(host.irq_inits - host.irq_releases, 1);
 }
 
+/* --serial-coalesce off: the UART declares nothing coalescible, every THR write exits. */
+static void test_board_serial_coalesce_off(void **state)
+{
+	(void)state;
+	cfg.serial_coalesce_off = true;
+	assert_int_equal(dev_board_create(&vm), VMM_OK);
+	assert_int_equal(vm.devices.dev[0].desc.kind, DEV_UART16550);
+	assert_int_equal(vm.devices.dev[0].bus.coalesce_len, 0);
+	assert_false(vm.devices.dev[0].bus.coalescing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -604,6 +621,7 @@ int main(void)
 		T(test_info_every_entry),
 		T(test_board),
 		T(test_board_undo),
+		T(test_board_serial_coalesce_off),
 #undef T
 	};
 
