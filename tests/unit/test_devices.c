@@ -598,6 +598,80 @@ static void test_board_undo(void **state)
 	assert_int_equal(host.irq_inits - host.irq_releases, 1);
 }
 
+/* A coalescer that only counts zone changes (nothing is ever collected). */
+static struct {
+	struct bus_coalescer ops;
+	int on, off;
+} zones;
+
+static int zone_count(void *ctx, uint64_t addr, uint64_t len, bool on)
+{
+	(void)ctx;
+	assert_int_equal(addr, LAYOUT_UART);
+	assert_int_equal(len, 1);
+	if (on)
+		zones.on++;
+	else
+		zones.off++;
+	return 0;
+}
+
+static void drain_nothing(void *ctx)
+{
+	(void)ctx;
+}
+
+static void uart_poke(unsigned int reg, uint8_t v)
+{
+	assert_true(bus_access(&vm.bus, LAYOUT_UART + reg, &v, 1, true));
+}
+
+/*
+ * The zone follows the way the guest transmits: gone as soon as IER.ETBEI
+ * is set (interrupt-driven: every THR write must exit), back at the first
+ * THR write that exits with ETBEI clear (polling) - not at every ETBEI
+ * clear, which a tty does around each buffer it sends.
+ */
+static void test_serial_zone_follows_polling(void **state)
+{
+	const struct vm_device *u;
+
+	(void)state;
+	memset(&zones, 0, sizeof(zones));
+	zones.ops = (struct bus_coalescer){ .zone = zone_count, .drain = drain_nothing };
+	bus_set_coalescer(&vm.bus, &zones.ops);
+	assert_int_equal(dev_board_create(&vm), VMM_OK);
+	u = &vm.devices.dev[0];
+	/* Power-on: polled (earlycon), coalesced from the first byte. */
+	assert_true(u->bus.coalescing);
+	assert_int_equal(zones.on, 1);
+	/* A tty starts sending: IER.ETBEI (offset 1, bit 1). */
+	uart_poke(1, 0x02);
+	assert_false(u->bus.coalescing);
+	assert_int_equal(zones.off, 1);
+	/* THR writes by interrupt keep exiting. */
+	uart_poke(0, 'a');
+	assert_false(u->bus.coalescing);
+	/* Buffer sent, ETBEI off, then the next buffer: no zone change at all. */
+	uart_poke(1, 0x00);
+	uart_poke(1, 0x02);
+	uart_poke(1, 0x00);
+	assert_int_equal(zones.on, 1);
+	assert_int_equal(zones.off, 1);
+	assert_false(u->bus.coalescing);
+	/* A polled THR write exits once; the zone takes the ones after it. */
+	uart_poke(0, 'b');
+	assert_true(u->bus.coalescing);
+	assert_int_equal(zones.on, 2);
+	/* A guest reset brings the power-on state, zone and all. */
+	uart_poke(1, 0x02);
+	assert_int_equal(zones.off, 2);
+	vm.devices.dev[0].ops->reset(&vm.devices.dev[0]);
+	assert_true(u->bus.coalescing);
+	assert_int_equal(zones.on, 3);
+	bus_set_coalescer(&vm.bus, NULL);
+}
+
 /* --serial-coalesce off: the UART declares nothing coalescible, every THR write exits. */
 static void test_board_serial_coalesce_off(void **state)
 {
@@ -622,6 +696,7 @@ int main(void)
 		T(test_board),
 		T(test_board_undo),
 		T(test_board_serial_coalesce_off),
+		T(test_serial_zone_follows_polling),
 #undef T
 	};
 
