@@ -5,10 +5,10 @@
 
 FLOOD_PAYLOAD=0123456789abcdefghijklmnopqrstuvwxyz
 
-# Power off mid-stream, several times: each run must end promptly with 0.
+# Power off mid-stream, twice: each run must end promptly with 0.
 case_serial_poweroff_flood() { #rig: all-modes
 	i=0
-	while [ $i -lt 4 ]; do
+	while [ $i -lt 2 ]; do
 		vmm_run 40 --kernel "$KERNEL" --initrd "$INITRD" --cpus 2 \
 			--params "vmmtest=console-flood rig.lines=60 quiet"
 		if [ "$rc" != 0 ]; then
@@ -35,8 +35,9 @@ flood_check() {
 }
 
 # The same bytes with and without the fast path, on stdout and in the log.
-case_serial_exact() { #rig: all-modes
-	n=150
+# The zone's KVM side is the same in every host mode: one 6.12, one 6.1.
+case_serial_exact() {
+	n=100
 	for how in off on; do
 		rm -f log
 		vmm_run 60 --serial-coalesce $how --kernel "$KERNEL" --initrd "$INITRD" --cpus 2 --console-log log \
