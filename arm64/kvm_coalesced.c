@@ -40,9 +40,12 @@ static void drain(void *ctx)
 
 	if (!ring)
 		return;
-	if (__atomic_load_n(&ring->first, __ATOMIC_RELAXED) ==
-	    __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE))
-		return;
+	/*
+	 * No peek at an empty ring without the lock: another thread's drain
+	 * may have replayed the last entry and still hold what the device
+	 * batched from it (bus_replay_done flushes it). Returning now would
+	 * let this thread's exit overtake those bytes on the console.
+	 */
 	pthread_mutex_lock(&c->lock);
 	first = ring->first;
 	last = __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE);

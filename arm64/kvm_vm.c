@@ -383,7 +383,8 @@ const char *arm64_exit_name(uint32_t reason)
  * interrupt lines (KVM_IRQ_LINE from device threads too: rtc, gpio),
  * ioeventfds and irqfds bound at DRIVER_OK and unbound at reset, and the
  * main thread's reboot (vCPU init, registers, counter), pause/resume and
- * teardown (coalesced MMIO zones).
+ * teardown; the UART's coalesced MMIO zone from vCPU threads (IER writes)
+ * and the main thread (reset).
  */
 static const struct sandbox_ioctl kvm_ioctls[] = {
 	{ KVM_IRQ_LINE, SANDBOX_DEVICE },
@@ -395,8 +396,9 @@ static const struct sandbox_ioctl kvm_ioctls[] = {
 	{ KVM_IRQFD, SANDBOX_VCPU },
 	{ KVM_ARM_VCPU_INIT, SANDBOX_MAIN },
 	{ KVM_ARM_SET_COUNTER_OFFSET, SANDBOX_MAIN },
-	{ KVM_REGISTER_COALESCED_MMIO, SANDBOX_MAIN },
-	{ KVM_UNREGISTER_COALESCED_MMIO, SANDBOX_MAIN },
+	/* The UART's zone follows IER.ETBEI, written by the guest on a vCPU. */
+	{ KVM_REGISTER_COALESCED_MMIO, SANDBOX_VCPU },
+	{ KVM_UNREGISTER_COALESCED_MMIO, SANDBOX_VCPU },
 };
 
 size_t arm64_sandbox_ioctls(const struct sandbox_ioctl **out)

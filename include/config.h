@@ -64,6 +64,7 @@ struct vm_config {
 	bool sandbox_off;        /* --sandbox off: no seccomp filters, capabilities kept */
 	bool stats;              /* --stats: exit and access counts on stderr at the end */
 	bool rng_off;            /* --rng off: no virtio-rng */
+	bool serial_coalesce_off; /* --serial-coalesce off: every THR write exits */
 	bool nodefaults;         /* --nodefaults: nothing implicit (command line, initramfs) */
 	bool kernel_raw_ok;      /* lkvm personality: a headerless kernel loads raw */
 	enum feat_req sve;       /* --sve on|off; default: on where the host has it */

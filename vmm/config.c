@@ -41,6 +41,7 @@ enum {
 	OPT_PMU,
 	OPT_MTE,
 	OPT_STEAL_TIME,
+	OPT_SERIAL_COALESCE,
 };
 
 static const struct option run_options[] = {
@@ -71,6 +72,7 @@ static const struct option run_options[] = {
 	{ "pmu", optional_argument, NULL, OPT_PMU },
 	{ "mte", optional_argument, NULL, OPT_MTE },
 	{ "steal-time", optional_argument, NULL, OPT_STEAL_TIME },
+	{ "serial-coalesce", required_argument, NULL, OPT_SERIAL_COALESCE },
 	{ "network", required_argument, NULL, 'n' },
 	{ "share", required_argument, NULL, OPT_SHARE },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -135,6 +137,8 @@ void config_usage(void)
 	       "                         --params gives it, no built-in initramfs\n"
 	       "      --rng on|off       virtio-rng, the guest's /dev/hwrng fed from the\n"
 	       "                         host's getrandom() (default on)\n"
+	       "      --serial-coalesce on|off  the serial console's fast path: THR writes\n"
+	       "                         collected by KVM while the guest polls (default on)\n"
 	       "      --sve [on|off]     SVE with every vector length the host has (default\n"
 	       "                         on where the host has SVE)\n"
 	       "      --sve-max-vl BITS  no SVE vector longer than BITS (128 to 2048, a\n"
@@ -458,6 +462,13 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				break;
 			}
 			log_error("--rng %s: expected on or off", optarg);
+			return VMM_ERR_USAGE;
+		case OPT_SERIAL_COALESCE:
+			if (!strcmp(optarg, "on") || !strcmp(optarg, "off")) {
+				cfg->serial_coalesce_off = !strcmp(optarg, "off");
+				break;
+			}
+			log_error("--serial-coalesce %s: expected on or off", optarg);
 			return VMM_ERR_USAGE;
 		case OPT_SVE:
 			r = parse_feat(argc, argv, "sve", &cfg->sve);

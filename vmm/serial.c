@@ -13,7 +13,8 @@
  * ring fills, every SERIAL_FLUSH_MS from the main loop, and at the end.
  * While the guest transmits by THR-empty interrupts (a tty write), the zone
  * is taken away: the interrupt must follow each write, which only an exit
- * can tell us about.
+ * can tell us about. It comes back at the first THR write that exits with
+ * ETBEI clear (serial_state explains why not sooner).
  *
  * Why LSR still exits: the registers must stay within one 4 KiB page,
  * because earlycon maps just 4 KiB of the UART (drivers/tty/serial/
@@ -22,14 +23,17 @@
  * A host without coalesced MMIO only loses speed: THR writes then exit.
  *
  * Threads: the state callback runs under the UART's lock on whichever
- * thread changed IER; replays run on whichever thread drains, serialised
- * by the coalescer. Output written during a replay is collected and written
- * with one write(2) when the drain ends (serial_drained).
+ * thread changed IER, serial_write on the vCPU whose THR write exited,
+ * both ordering zone changes with zone_lock; replays run on whichever
+ * thread drains, serialised by the coalescer. Output written during a
+ * replay is collected and written with one write(2) when the drain ends
+ * (serial_drained).
  *
  * The port is the device table's uart0 (vmm/devices.h), the first entry:
  * the device tree's stdout-path names it.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +49,18 @@
 
 /* The port's state: the uart0 entry's priv. */
 struct vm_serial {
-	struct vm_device *dev;  /* its window, d->bus, THR coalescible with VMM_SERIAL_COALESCE */
+	struct vm_device *dev;  /* its window, d->bus, THR coalescible unless --serial-coalesce off */
 	struct uart16550 *uart;
 	uint8_t out[4096];      /* output collected during a replay of coalesced writes */
 	size_t nout;
+	/*
+	 * zone_lock orders zone changes between the state callback (under the
+	 * UART's lock) and a polled THR write's exit (after it); etbei is IER's
+	 * bit as the state callback last saw it, power_on that the next state
+	 * is a power-on state (creation, reset).
+	 */
+	pthread_mutex_t zone_lock;
+	bool etbei, power_on;
 };
 
 static void out_flush(struct vm_serial *s)
@@ -93,14 +105,56 @@ static void zone_set(struct vm_serial *s, bool on)
 	s->dev->bus.coalesce_len = 0; /* give up on coalescing for good */
 }
 
-/* The UART's LSR or IER changed (UART lock held): follow ETBEI. */
+/*
+ * The UART's LSR or IER changed (UART lock held). ETBEI set: the guest
+ * transmits by interrupt, every THR write must exit, the zone goes now.
+ * ETBEI clear: the zone comes back only at the next THR write that exits
+ * (serial_write), not here: a tty turns ETBEI on and off around every
+ * buffer it sends, and each zone change is a KVM io-bus update that waits
+ * for an SRCU grace period, with this lock held; a guest that only writes
+ * to its tty would pay two of them per buffer for nothing.
+ */
 static void serial_state(void *ctx, uint8_t lsr, uint8_t ier)
 {
 	struct vm_serial *s = ctx;
 
 	(void)lsr;
-	zone_set(s, !(ier & UART16550_IER_ETBEI));
+	pthread_mutex_lock(&s->zone_lock);
+	s->etbei = ier & UART16550_IER_ETBEI;
+	if (s->etbei)
+		zone_set(s, false);
+	else if (s->power_on)
+		zone_set(s, true); /* earlycon's first bytes already coalesced */
+	s->power_on = false;
+	pthread_mutex_unlock(&s->zone_lock);
 }
+
+static void serial_read(void *opaque, uint64_t offset, void *data, uint32_t len)
+{
+	struct vm_device *d = opaque;
+
+	uart16550_ops.read(d->model, offset, data, len);
+}
+
+/* A THR write that exited while the guest polls: coalesce the ones that follow. */
+static void serial_write(void *opaque, uint64_t offset, const void *data, uint32_t len)
+{
+	struct vm_device *d = opaque;
+	struct vm_serial *s = d->priv;
+
+	uart16550_ops.write(d->model, offset, data, len);
+	if (offset != UART_THR || bus_replaying())
+		return;
+	pthread_mutex_lock(&s->zone_lock);
+	if (!s->etbei && !d->bus.coalescing && d->bus.coalesce_len)
+		zone_set(s, true);
+	pthread_mutex_unlock(&s->zone_lock);
+}
+
+static const struct bus_dev_ops serial_bus_ops = {
+	.read = serial_read,
+	.write = serial_write,
+};
 
 /* A drain that replayed writes ended: what the UART sent goes out in one write. */
 static void serial_drained(struct bus_dev *dev)
@@ -127,14 +181,11 @@ static int serial_create(struct vm_device *d, void *arg)
 	}
 	s->dev = d;
 	d->priv = s;
+	pthread_mutex_init(&s->zone_lock, NULL);
+	s->power_on = true;
 	d->bus.drained = serial_drained;
-	/*
-	 * Opt-in for now: with the zone toggled on IER writes, a guest powering
-	 * off while its tty was transmitting by interrupt was once seen to hang
-	 * (6.12 nVHE host); until that is understood, exits per byte are the
-	 * default and VMM_SERIAL_COALESCE=1 turns the fast path on.
-	 */
-	if (getenv("VMM_SERIAL_COALESCE")) {
+	/* --serial-coalesce off keeps every THR write an exit: for debugging. */
+	if (!d->vm->cfg->serial_coalesce_off) {
 		d->bus.coalesce_off = UART_THR;
 		d->bus.coalesce_len = 1;
 	}
@@ -154,7 +205,12 @@ static void serial_drain(struct vm_device *d)
 
 static void serial_reset(struct vm_device *d)
 {
+	struct vm_serial *s = d->priv;
+
 	serial_drain(d);
+	pthread_mutex_lock(&s->zone_lock);
+	s->power_on = true;
+	pthread_mutex_unlock(&s->zone_lock);
 	uart16550_reset(d->model);
 }
 
@@ -168,6 +224,8 @@ static void serial_destroy(struct vm_device *d)
 	d->model = NULL;
 	if (s && s->nout)
 		out_flush(s);
+	if (s)
+		pthread_mutex_destroy(&s->zone_lock);
 	free(s);
 	d->priv = NULL;
 }
@@ -201,7 +259,7 @@ static const struct board_desc serial_desc = {
 	.name = "uart0",
 	.dt = { .kind = DEV_UART16550, .base = LAYOUT_UART, .size = LAYOUT_UART_SIZE,
 		.spi = LAYOUT_SPI_UART },
-	.bus_ops = &uart16550_ops,
+	.bus_ops = &serial_bus_ops,
 	.create = serial_create,
 };
 
@@ -212,6 +270,7 @@ int serial_add(struct vm *vm)
 
 	if (r)
 		return r;
+	d->bus.opaque = d; /* serial_bus_ops want the entry, not the model; no vCPU runs yet */
 	log_info("serial: THR writes %s", d->bus.coalescing ? "coalesced while polled" : "exit");
 	return VMM_OK;
 }

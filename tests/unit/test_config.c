@@ -392,6 +392,21 @@ static void test_rng_values(void **state)
 		   "--rng no: expected on or off");
 }
 
+static void test_serial_coalesce_values(void **state)
+{
+	struct vm_config cfg;
+
+	(void)state;
+	parse_ok(&cfg, ARGS("--kernel", "K"));
+	assert_false(cfg.serial_coalesce_off);
+	parse_ok(&cfg, ARGS("--kernel", "K", "--serial-coalesce", "off"));
+	assert_true(cfg.serial_coalesce_off);
+	parse_ok(&cfg, ARGS("--kernel", "K", "--serial-coalesce", "off", "--serial-coalesce=on"));
+	assert_false(cfg.serial_coalesce_off);
+	parse_fail(ARGS("--kernel", "K", "--serial-coalesce", "1"), VMM_ERR_USAGE,
+		   "--serial-coalesce 1: expected on or off");
+}
+
 static void test_bad_reboot(void **state)
 {
 	struct vm_config cfg;
@@ -732,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_bad_irqchip),
 		cmocka_unit_test(test_bad_reboot),
 		cmocka_unit_test(test_rng_values),
+		cmocka_unit_test(test_serial_coalesce_values),
 		cmocka_unit_test(test_unknown_option),
 		cmocka_unit_test(test_flag_given_value),
 		cmocka_unit_test(test_missing_value),

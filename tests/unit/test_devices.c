@@ -88,11 +88,14 @@ static int fake_ioeventfd(void *ctx, uint64_t addr, uint32_t len, uint32_t datam
 }
 
 static struct vm vm;
+static struct vm_config cfg;
 
 static int setup(void **state)
 {
 	(void)state;
 	memset(&vm, 0, sizeof(vm));
+	memset(&cfg, 0, sizeof(cfg));
+	vm.cfg = &cfg;
 	memset(&host, 0, sizeof(host));
 	vm.nvcpus = 1;
 	vm.devices.host.irq_init = fake_irq_init;
@@ -552,6 +555,9 @@ static void test_board(void **state)
 		assert_ptr_equal(bus_find(&vm.bus, d->desc.base), &d->bus);
 	}
 	assert_int_equal(vm.devices.dev[0].desc.kind, DEV_UART16550);
+	/* The UART's THR may be coalesced by default (--serial-coalesce on). */
+	assert_int_equal(vm.devices.dev[0].bus.coalesce_off, 0);
+	assert_int_equal(vm.devices.dev[0].bus.coalesce_len, 1);
 	p = find("pvpanic");
 	assert_non_null(p);
 	assert_int_equal(p->desc.size, PVPANIC_MMIO_SIZE);
@@ -592,6 +598,91 @@ static void test_board_undo(void **state)
 	assert_int_equal(host.irq_inits - host.irq_releases, 1);
 }
 
+/* A coalescer that only counts zone changes (nothing is ever collected). */
+static struct {
+	struct bus_coalescer ops;
+	int on, off;
+} zones;
+
+static int zone_count(void *ctx, uint64_t addr, uint64_t len, bool on)
+{
+	(void)ctx;
+	assert_int_equal(addr, LAYOUT_UART);
+	assert_int_equal(len, 1);
+	if (on)
+		zones.on++;
+	else
+		zones.off++;
+	return 0;
+}
+
+static void drain_nothing(void *ctx)
+{
+	(void)ctx;
+}
+
+static void uart_poke(unsigned int reg, uint8_t v)
+{
+	assert_true(bus_access(&vm.bus, LAYOUT_UART + reg, &v, 1, true));
+}
+
+/*
+ * The zone follows the way the guest transmits: gone as soon as IER.ETBEI
+ * is set (interrupt-driven: every THR write must exit), back at the first
+ * THR write that exits with ETBEI clear (polling) - not at every ETBEI
+ * clear, which a tty does around each buffer it sends.
+ */
+static void test_serial_zone_follows_polling(void **state)
+{
+	const struct vm_device *u;
+
+	(void)state;
+	memset(&zones, 0, sizeof(zones));
+	zones.ops = (struct bus_coalescer){ .zone = zone_count, .drain = drain_nothing };
+	bus_set_coalescer(&vm.bus, &zones.ops);
+	assert_int_equal(dev_board_create(&vm), VMM_OK);
+	u = &vm.devices.dev[0];
+	/* Power-on: polled (earlycon), coalesced from the first byte. */
+	assert_true(u->bus.coalescing);
+	assert_int_equal(zones.on, 1);
+	/* A tty starts sending: IER.ETBEI (offset 1, bit 1). */
+	uart_poke(1, 0x02);
+	assert_false(u->bus.coalescing);
+	assert_int_equal(zones.off, 1);
+	/* THR writes by interrupt keep exiting. */
+	uart_poke(0, 'a');
+	assert_false(u->bus.coalescing);
+	/* Buffer sent, ETBEI off, then the next buffer: no zone change at all. */
+	uart_poke(1, 0x00);
+	uart_poke(1, 0x02);
+	uart_poke(1, 0x00);
+	assert_int_equal(zones.on, 1);
+	assert_int_equal(zones.off, 1);
+	assert_false(u->bus.coalescing);
+	/* A polled THR write exits once; the zone takes the ones after it. */
+	uart_poke(0, 'b');
+	assert_true(u->bus.coalescing);
+	assert_int_equal(zones.on, 2);
+	/* A guest reset brings the power-on state, zone and all. */
+	uart_poke(1, 0x02);
+	assert_int_equal(zones.off, 2);
+	vm.devices.dev[0].ops->reset(&vm.devices.dev[0]);
+	assert_true(u->bus.coalescing);
+	assert_int_equal(zones.on, 3);
+	bus_set_coalescer(&vm.bus, NULL);
+}
+
+/* --serial-coalesce off: the UART declares nothing coalescible, every THR write exits. */
+static void test_board_serial_coalesce_off(void **state)
+{
+	(void)state;
+	cfg.serial_coalesce_off = true;
+	assert_int_equal(dev_board_create(&vm), VMM_OK);
+	assert_int_equal(vm.devices.dev[0].desc.kind, DEV_UART16550);
+	assert_int_equal(vm.devices.dev[0].bus.coalesce_len, 0);
+	assert_false(vm.devices.dev[0].bus.coalescing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -604,6 +695,8 @@ int main(void)
 		T(test_info_every_entry),
 		T(test_board),
 		T(test_board_undo),
+		T(test_board_serial_coalesce_off),
+		T(test_serial_zone_follows_polling),
 #undef T
 	};
 
