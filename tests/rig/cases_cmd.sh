@@ -26,23 +26,28 @@ cmd_run() {
 	cat out err | tr -d '\r' >all
 }
 
+# status_is WANT CMD...: `vmm run -- CMD...` must end with WANT; fails the case otherwise.
+status_is() {
+	w=$1
+	shift
+	cmd_run -- "$@"
+	[ "$rc" = "$w" ] && return 0
+	fail cmd-status "vmm run -- $*: $(status_text), want $w: $(why)"
+	return 1
+}
+
 # CMD's exit status is vmm's; a signal is 128+N; not found 127, not executable 126.
 # (0 is cmd-stdio's, 1 and 255 cmd-two's, 3 cmd-tty's: a boot costs seconds.)
 case_cmd_status() {
 	cmd_dir cmd-status || return
 	: >plain
 	chmod 644 plain
-	for want in "42 sh -c exit\ 42" "143 sh -c kill\ -TERM\ \$\$" \
-		"127 no-such-command-here" "126 $PWD/plain"; do
-		w=${want%% *}
-		eval "set -- ${want#* }"
-		cmd_run -- "$@"
-		if [ "$rc" != "$w" ]; then
-			fail cmd-status "vmm run -- $*: $(status_text), want $w: $(why)"
-			return
-		fi
-	done
-	pass cmd-status
+	# shellcheck disable=SC2016 # $$ is the guest shell's
+	status_is 42 sh -c 'exit 42' &&
+		status_is 143 sh -c 'kill -TERM $$' &&
+		status_is 127 no-such-command-here &&
+		status_is 126 "$PWD/plain" &&
+		pass cmd-status
 }
 
 # stdout and stderr arrive apart and byte-exact: 16 MiB of random bytes.
