@@ -60,6 +60,15 @@ CROSS_LIBS := -lfdt -luring -laio -lz -lseccomp -lpthread
 BUSYBOX ?= $(VMM_CACHE)/host/busybox
 BUILTIN_DEPS := guest/mkbuiltin.sh guest/builtin/init $(BUSYBOX)
 
+# vmm-agent, /bin/vmm-agent of the built-in initramfs: the guest's /init in
+# command mode (`vmm run -- CMD`), a static program built with the same
+# compiler as vmm, sharing vmm/cmd_proto.c. Its pure parts are also in the
+# core library for the unit tests (tests/unit/test_agent_*.c).
+AGENT_PURE_SRCS := guest/agent/byteq.c guest/agent/exitmsg.c guest/agent/pathsearch.c \
+	guest/agent/plan.c
+AGENT_SRCS := $(wildcard guest/agent/*.c) vmm/cmd_proto.c
+PURE_SRCS += $(AGENT_PURE_SRCS)
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(NATIVE_DIR)/tests/%,$(UNIT_SRCS))
 
@@ -90,8 +99,11 @@ $(CROSS_DIR)/obj/%.o: %.c | $(SYSROOT_STAMP)
 $(VMM_CACHE)/host/busybox:
 	tests/rig/fetch.sh host
 
-$(CROSS_DIR)/builtin-initrd.cpio.gz: $(BUILTIN_DEPS)
-	guest/mkbuiltin.sh $@ $(BUSYBOX)
+$(CROSS_DIR)/vmm-agent: $(patsubst %.c,$(CROSS_DIR)/obj/%.o,$(AGENT_SRCS))
+	$(CROSS_CC) -static -s -o $@ $^
+
+$(CROSS_DIR)/builtin-initrd.cpio.gz: $(BUILTIN_DEPS) $(CROSS_DIR)/vmm-agent
+	guest/mkbuiltin.sh $@ $(BUSYBOX) $(CROSS_DIR)/vmm-agent
 
 $(CROSS_DIR)/obj/vmm/builtin_initrd.o: vmm/builtin_initrd.S $(CROSS_DIR)/builtin-initrd.cpio.gz
 	@mkdir -p $(dir $@)
@@ -104,8 +116,11 @@ $(CROSS_DIR)/vmm: $(patsubst %.c,$(CROSS_DIR)/obj/%.o,$(ALL_SRCS)) \
 # --- native build on an arm64 host ----------------------------------------
 native-vmm: $(NATIVE_DIR)/vmm
 
-$(NATIVE_DIR)/builtin-initrd.cpio.gz: $(BUILTIN_DEPS)
-	guest/mkbuiltin.sh $@ $(BUSYBOX)
+$(NATIVE_DIR)/vmm-agent: $(patsubst %.c,$(NATIVE_DIR)/obj/%.o,$(AGENT_SRCS))
+	$(CC) -static -s -o $@ $^
+
+$(NATIVE_DIR)/builtin-initrd.cpio.gz: $(BUILTIN_DEPS) $(NATIVE_DIR)/vmm-agent
+	guest/mkbuiltin.sh $@ $(BUSYBOX) $(NATIVE_DIR)/vmm-agent
 
 $(NATIVE_DIR)/obj/vmm/builtin_initrd.o: vmm/builtin_initrd.S $(NATIVE_DIR)/builtin-initrd.cpio.gz
 	@mkdir -p $(dir $@)

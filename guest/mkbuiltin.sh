@@ -1,12 +1,16 @@
 #!/bin/sh
-# mkbuiltin.sh OUT.cpio.gz [BUSYBOX]: the initramfs built into vmm
+# mkbuiltin.sh OUT.cpio.gz [BUSYBOX [AGENT]]: the initramfs built into vmm
 # (vmm/builtin_initrd.S embeds OUT; see guest/builtin/init for what it does).
 #   BUSYBOX   an arm64 static busybox (default: the cache's, fetched by
 #             tests/rig/fetch.sh host when missing)
+#   AGENT     the static arm64 command-mode agent (guest/agent/; default:
+#             build/aarch64/vmm-agent, which `make cross` builds)
 #
 # The archive:
 #   /init          guest/builtin/init
 #   /bin/busybox   BUSYBOX;  /bin/sh -> busybox (init makes the other links)
+#   /bin/vmm-agent AGENT: what the kernel runs instead of /init in command
+#                  mode (rdinit=/bin/vmm-agent)
 #   /dev/console   character device 5:1, which the kernel opens for init
 #                  before anything can mount devtmpfs
 #   /proc /sys /tmp /run /root /etc /sbin /usr/bin /usr/sbin: empty dirs
@@ -20,8 +24,8 @@
 # the data padded to 4 bytes; "TRAILER!!!" ends the archive. Owner root,
 # mtime 0, fixed inode numbers: the same inputs give the same bytes.
 set -eu
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: $0 OUT.cpio.gz [BUSYBOX]" >&2
+if [ $# -lt 1 ] || [ $# -gt 3 ]; then
+	echo "usage: $0 OUT.cpio.gz [BUSYBOX [AGENT]]" >&2
 	exit 2
 fi
 out=$1
@@ -29,6 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${VMM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmm}
 busybox=${2:-$cache/host/busybox}
 init=$here/builtin/init
+agent=${3:-$here/../build/aarch64/vmm-agent}
 
 die() { echo "mkbuiltin: $*" >&2; exit 1; }
 
@@ -37,6 +42,7 @@ if [ $# -eq 1 ] && [ ! -x "$busybox" ]; then
 fi
 [ -f "$busybox" ] || die "$busybox: not found"
 [ -f "$init" ] || die "$init: not found"
+[ -f "$agent" ] || die "$agent: not found (make cross builds it)"
 # u NBYTES OFFSET: the little-endian unsigned number at OFFSET of busybox.
 u() {
 	od -An -tu"$1" -j"$2" -N"$1" "$busybox" | tr -d ' \n'
@@ -96,6 +102,7 @@ printf '%s' busybox >"$tmp/sh-target"
 	done
 	entry bin/busybox $((0100755)) "$busybox"
 	entry bin/sh $((0120777)) "$tmp/sh-target"
+	entry bin/vmm-agent $((0100755)) "$agent"
 	entry dev/console $((0020600)) "" 5 1
 	entry init $((0100755)) "$init"
 	ino=0
@@ -106,7 +113,7 @@ printf '%s' busybox >"$tmp/sh-target"
 if command -v cpio >/dev/null; then
 	got=$(cpio -it --quiet <"$tmp/archive.cpio" | tr '\n' ' ')
 	want="bin dev etc proc root run sbin sys tmp usr usr/bin usr/sbin"
-	want="$want bin/busybox bin/sh dev/console init "
+	want="$want bin/busybox bin/sh bin/vmm-agent dev/console init "
 	[ "$got" = "$want" ] || die "archive check failed: cpio lists '$got'"
 fi
 
