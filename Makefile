@@ -58,7 +58,14 @@ CROSS_LIBS := -lfdt -luring -laio -lz -lseccomp -lpthread
 # tests/rig/fetch.sh host puts in the cache (BUSYBOX=FILE to use another).
 # Only the vmm program links it: libvmmcore.a and the unit tests do not.
 BUSYBOX ?= $(VMM_CACHE)/host/busybox
-BUILTIN_DEPS := guest/mkbuiltin.sh guest/builtin/init $(BUSYBOX)
+BUILTIN_DEPS := guest/mkbuiltin.sh guest/builtin/init $(BUSYBOX) $(CROSS_DIR)/vmm-modload
+
+# /bin/vmm-modload of the built-in initramfs: loads the kernel modules vmm
+# appends to it (vmm/kmod.h). Static aarch64 like the guest tools; on an
+# arm64 host CROSS_CC is the native compiler under its triplet name.
+$(CROSS_DIR)/vmm-modload: guest/agent/modload.c
+	@mkdir -p $(dir $@)
+	$(CROSS_CC) -static -Os -s -Wall -Wextra -Werror -o $@ $<
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(NATIVE_DIR)/tests/%,$(UNIT_SRCS))
@@ -91,7 +98,7 @@ $(VMM_CACHE)/host/busybox:
 	tests/rig/fetch.sh host
 
 $(CROSS_DIR)/builtin-initrd.cpio.gz: $(BUILTIN_DEPS)
-	guest/mkbuiltin.sh $@ $(BUSYBOX)
+	MODLOAD=$(CROSS_DIR)/vmm-modload guest/mkbuiltin.sh $@ $(BUSYBOX)
 
 $(CROSS_DIR)/obj/vmm/builtin_initrd.o: vmm/builtin_initrd.S $(CROSS_DIR)/builtin-initrd.cpio.gz
 	@mkdir -p $(dir $@)
@@ -105,7 +112,7 @@ $(CROSS_DIR)/vmm: $(patsubst %.c,$(CROSS_DIR)/obj/%.o,$(ALL_SRCS)) \
 native-vmm: $(NATIVE_DIR)/vmm
 
 $(NATIVE_DIR)/builtin-initrd.cpio.gz: $(BUILTIN_DEPS)
-	guest/mkbuiltin.sh $@ $(BUSYBOX)
+	MODLOAD=$(CROSS_DIR)/vmm-modload guest/mkbuiltin.sh $@ $(BUSYBOX)
 
 $(NATIVE_DIR)/obj/vmm/builtin_initrd.o: vmm/builtin_initrd.S $(NATIVE_DIR)/builtin-initrd.cpio.gz
 	@mkdir -p $(dir $@)
