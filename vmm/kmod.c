@@ -115,13 +115,29 @@ static char *join_continuations(const char *text, size_t len)
 	return s;
 }
 
-static long find_path(const struct kmod_db *db, const char *path)
+/* Paths sorted for bsearch: a distribution's modules.dep has thousands of lines. */
+static int cmp_path(const void *a, const void *b, void *arg)
 {
-	size_t i;
+	const struct kmod_db *db = arg;
 
-	for (i = 0; i < db->nmods; i++)
-		if (!strcmp(db->mods[i].path, path))
-			return (long)i;
+	return strcmp(db->mods[*(const size_t *)a].path, db->mods[*(const size_t *)b].path);
+}
+
+static long find_path(const struct kmod_db *db, const size_t *sorted, const char *path)
+{
+	size_t lo = 0, hi = db->nmods;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(path, db->mods[sorted[mid]].path);
+
+		if (!c)
+			return (long)sorted[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return -1;
 }
 
@@ -189,8 +205,17 @@ static int parse_lines(struct kmod_db *db, struct raw_line **raw, char *why, siz
 /* Second pass: the dependency words of each line, as indices. */
 static int parse_deps(struct kmod_db *db, const struct raw_line *raw, char *why, size_t whylen)
 {
+	size_t *sorted = malloc((db->nmods ? db->nmods : 1) * sizeof(*sorted));
 	size_t i;
+	int r = -1;
 
+	if (!sorted) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < db->nmods; i++)
+		sorted[i] = i;
+	qsort_r(sorted, db->nmods, sizeof(*sorted), cmp_path, db);
 	for (i = 0; i < db->nmods; i++) {
 		struct kmod_mod *m = &db->mods[i];
 		char *w = raw[i].words, *save = NULL, *tok;
@@ -202,20 +227,23 @@ static int parse_deps(struct kmod_db *db, const struct raw_line *raw, char *why,
 		m->deps = calloc(nwords ? nwords : 1, sizeof(*m->deps));
 		if (!m->deps) {
 			snprintf(why, whylen, "out of memory");
-			return -1;
+			goto out;
 		}
 		for (tok = strtok_r(w, WS, &save); tok; tok = strtok_r(NULL, WS, &save)) {
-			long d = find_path(db, tok);
+			long d = find_path(db, sorted, tok);
 
 			if (d < 0) {
 				snprintf(why, whylen, "line %zu: %.80s needs %.80s, which has no "
 					 "line of its own", raw[i].lineno, m->path, tok);
-				return -1;
+				goto out;
 			}
 			m->deps[m->ndeps++] = (size_t)d;
 		}
 	}
-	return 0;
+	r = 0;
+out:
+	free(sorted);
+	return r;
 }
 
 int kmod_dep_parse(const char *text, size_t len, struct kmod_db *db, char *why, size_t whylen)
