@@ -25,7 +25,7 @@ kmod_shell() {
 # The host's modules.dep names, sorted, one line: what the guest must have loaded.
 kmod_expected() {
 	sed -n 's/:.*//p' "/lib/modules/$(uname -r)/modules.dep" | sed 's|.*/||; s/\.ko.*//' |
-		tr - _ | sort | tr '\n' ' '
+		tr - _ | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
 # No --kernel, no --initrd: the modules in the guest, the share mounted,
