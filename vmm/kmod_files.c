@@ -213,6 +213,12 @@ static const uint8_t *map_image(const struct boot_files *f, size_t *len)
 int kmod_builtin_initrd(struct boot_files *f, bool host_kernel, const char *name,
 			const void *data, size_t len)
 {
+	return kmod_builtin_initrd_at(f, "/lib/modules", host_kernel, name, data, len);
+}
+
+int kmod_builtin_initrd_at(struct boot_files *f, const char *modroot, bool host_kernel,
+			   const char *name, const void *data, size_t len)
+{
 	char release[80] = "";
 	size_t ilen = 0, pad = (4 - len % 4) % 4;
 	const uint8_t *img = map_image(f, &ilen);
@@ -233,13 +239,13 @@ int kmod_builtin_initrd(struct boot_files *f, bool host_kernel, const char *name
 		log_info("kernel %s: no release string found: no modules added", f->kernel_path);
 		return loader_set_initrd(f, name, data, len);
 	}
-	r = kmod_archive("/lib/modules", release, &mods, &missing);
+	r = kmod_archive(modroot, release, &mods, &missing);
 	if (r)
 		return r;
 	if (missing && !has_mmio)
-		log_warn("modules: /lib/modules/%s/modules.dep does not exist: kernel %s boots "
+		log_warn("modules: %s/%s/modules.dep does not exist: kernel %s boots "
 			 "with its built-in drivers only (it has no virtio-mmio: no devices)",
-			 release, f->kernel_path);
+			 modroot, release, f->kernel_path);
 	if (!mods.len)
 		return loader_set_initrd(f, name, data, len);
 	/*

@@ -32,4 +32,8 @@ int kmod_archive(const char *modroot, const char *release, struct kmod_buf *out,
 int kmod_builtin_initrd(struct boot_files *f, bool host_kernel, const char *name,
 			const void *data, size_t len);
 
+/* kmod_builtin_initrd_at - the same with modroot for "/lib/modules" (tests). */
+int kmod_builtin_initrd_at(struct boot_files *f, const char *modroot, bool host_kernel,
+			   const char *name, const void *data, size_t len);
+
 #endif

@@ -295,7 +295,7 @@ static void test_cpio_fields(void **state)
 
 struct fixture {
 	char root[64];
-	char dir[PATH_MAX];
+	char dir[128];
 };
 
 static int setup(void **state)
@@ -478,6 +478,92 @@ static void test_archive_too_big(void **state)
 	assert_null(b.data);
 }
 
+/* --- the built-in initramfs with the modules appended ------------------ */
+
+/* A kernel file for f: only kernel_fd and kernel_path matter here. */
+static void fake_kernel(struct fixture *fx, struct boot_files *f, const char *text)
+{
+	char p[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/Image", fx->root);
+	unit_write_file(p, text, strlen(text));
+	memset(f, 0, sizeof(*f));
+	f->kernel_path = "Image";
+	f->initrd_fd = -1;
+	f->kernel_fd = open(p, O_RDONLY | O_CLOEXEC);
+	assert_true(f->kernel_fd >= 0);
+}
+
+/* The initrd f now has, read back from its memfd. */
+static uint8_t *initrd_bytes(const struct boot_files *f)
+{
+	uint8_t *b = malloc(f->initrd_size);
+
+	assert_non_null(b);
+	assert_int_equal(pread(f->initrd_fd, b, f->initrd_size, 0), (ssize_t)f->initrd_size);
+	return b;
+}
+
+static const char BUILTIN[] = "GZIP-STREAM"; /* 11 bytes: 1 byte of padding follows */
+
+static void test_initrd_appended(void **state)
+{
+	struct fixture *fx = *state;
+	struct unit_capture cap;
+	struct boot_files f;
+	struct entry e[4];
+	uint8_t *b;
+
+	put(fx, "modules.dep", "kernel/overlay.ko.zst:\n");
+	put(fx, "kernel/overlay.ko.zst", "OVL");
+	fake_kernel(fx, &f, "\x1f junk Linux version " REL " (gcc) #1 SMP");
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(kmod_builtin_initrd_at(&f, fx->root, false, "(built-in)", BUILTIN,
+						sizeof(BUILTIN) - 1), 0);
+	unit_capture_end(&cap);
+	assert_string_equal(cap.text, "");
+	b = initrd_bytes(&f);
+	/* The built-in archive as it was, zeros to a 4-byte boundary, the modules. */
+	assert_memory_equal(b, BUILTIN, 11);
+	assert_int_equal(b[11], 0);
+	assert_int_equal(cpio_parse(b + 12, f.initrd_size - 12, e, 4), 4);
+	assert_string_equal(e[1].name, "vmm-modules/overlay.ko.zst");
+	assert_memory_equal(e[2].data, "overlay.ko.zst\n", 15);
+	free(b);
+	loader_close(&f);
+}
+
+/* No modules directory: the built-in archive alone, one warning when no virtio-mmio. */
+static void test_initrd_no_dir(void **state)
+{
+	struct fixture *fx = *state;
+	struct unit_capture cap;
+	struct boot_files f;
+	uint8_t *b;
+
+	unit_rmtree(fx->dir);
+	fake_kernel(fx, &f, "Linux version " REL " (gcc)");
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(kmod_builtin_initrd_at(&f, fx->root, false, "(built-in)", BUILTIN,
+						sizeof(BUILTIN) - 1), 0);
+	unit_capture_end(&cap);
+	unit_assert_one_line_prefix(cap.text, "warning: modules: ");
+	assert_non_null(strstr(cap.text, REL "/modules.dep does not exist"));
+	assert_int_equal(f.initrd_size, 11);
+	b = initrd_bytes(&f);
+	assert_memory_equal(b, BUILTIN, 11);
+	free(b);
+	loader_close(&f);
+	/* A kernel with the driver built in needs nothing: quiet. */
+	fake_kernel(fx, &f, "Linux version " REL " (gcc) ... virtio-mmio ...");
+	unit_capture_begin(&cap, 2);
+	assert_int_equal(kmod_builtin_initrd_at(&f, fx->root, false, "(built-in)", BUILTIN,
+						sizeof(BUILTIN) - 1), 0);
+	unit_capture_end(&cap);
+	assert_string_equal(cap.text, "");
+	loader_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +583,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_archive_file_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_archive_huge_dep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_archive_too_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initrd_appended, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initrd_no_dir, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
