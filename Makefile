@@ -58,7 +58,14 @@ CROSS_LIBS := -lfdt -luring -laio -lz -lseccomp -lpthread
 # tests/rig/fetch.sh host puts in the cache (BUSYBOX=FILE to use another).
 # Only the vmm program links it: libvmmcore.a and the unit tests do not.
 BUSYBOX ?= $(VMM_CACHE)/host/busybox
-BUILTIN_DEPS := guest/mkbuiltin.sh guest/builtin/init $(BUSYBOX)
+BUILTIN_DEPS := guest/mkbuiltin.sh guest/builtin/init $(BUSYBOX) $(CROSS_DIR)/vmm-modload
+
+# /bin/vmm-modload of the built-in initramfs: loads the kernel modules vmm
+# appends to it (vmm/kmod.h). Static aarch64 like the guest tools; on an
+# arm64 host CROSS_CC is the native compiler under its triplet name.
+$(CROSS_DIR)/vmm-modload: guest/agent/modload.c
+	@mkdir -p $(dir $@)
+	$(CROSS_CC) -static -Os -s -Wall -Wextra -Werror -o $@ $<
 
 # vmm-agent, /bin/vmm-agent of the built-in initramfs: the guest's /init in
 # command mode (`vmm run -- CMD`), a static program built with the same
@@ -66,7 +73,7 @@ BUILTIN_DEPS := guest/mkbuiltin.sh guest/builtin/init $(BUSYBOX)
 # core library for the unit tests (tests/unit/test_agent_*.c).
 AGENT_PURE_SRCS := guest/agent/byteq.c guest/agent/exitmsg.c guest/agent/pathsearch.c \
 	guest/agent/plan.c
-AGENT_SRCS := $(wildcard guest/agent/*.c) vmm/cmd_proto.c
+AGENT_SRCS := $(filter-out guest/agent/modload.c,$(wildcard guest/agent/*.c)) vmm/cmd_proto.c
 PURE_SRCS += $(AGENT_PURE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -103,7 +110,7 @@ $(CROSS_DIR)/vmm-agent: $(patsubst %.c,$(CROSS_DIR)/obj/%.o,$(AGENT_SRCS))
 	$(CROSS_CC) -static -s -o $@ $^
 
 $(CROSS_DIR)/builtin-initrd.cpio.gz: $(BUILTIN_DEPS) $(CROSS_DIR)/vmm-agent
-	guest/mkbuiltin.sh $@ $(BUSYBOX) $(CROSS_DIR)/vmm-agent
+	MODLOAD=$(CROSS_DIR)/vmm-modload guest/mkbuiltin.sh $@ $(BUSYBOX) $(CROSS_DIR)/vmm-agent
 
 $(CROSS_DIR)/obj/vmm/builtin_initrd.o: vmm/builtin_initrd.S $(CROSS_DIR)/builtin-initrd.cpio.gz
 	@mkdir -p $(dir $@)
@@ -120,7 +127,7 @@ $(NATIVE_DIR)/vmm-agent: $(patsubst %.c,$(NATIVE_DIR)/obj/%.o,$(AGENT_SRCS))
 	$(CC) -static -s -o $@ $^
 
 $(NATIVE_DIR)/builtin-initrd.cpio.gz: $(BUILTIN_DEPS) $(NATIVE_DIR)/vmm-agent
-	guest/mkbuiltin.sh $@ $(BUSYBOX) $(NATIVE_DIR)/vmm-agent
+	MODLOAD=$(CROSS_DIR)/vmm-modload guest/mkbuiltin.sh $@ $(BUSYBOX) $(NATIVE_DIR)/vmm-agent
 
 $(NATIVE_DIR)/obj/vmm/builtin_initrd.o: vmm/builtin_initrd.S $(NATIVE_DIR)/builtin-initrd.cpio.gz
 	@mkdir -p $(dir $@)

@@ -5,12 +5,15 @@
 #             tests/rig/fetch.sh host when missing)
 #   AGENT     the static arm64 command-mode agent (guest/agent/; default:
 #             build/aarch64/vmm-agent, which `make cross` builds)
+#   MODLOAD   (environment) the static arm64 build of guest/agent/modload.c;
+#             unset: built here with aarch64-linux-gnu-gcc
 #
 # The archive:
 #   /init          guest/builtin/init
 #   /bin/busybox   BUSYBOX;  /bin/sh -> busybox (init makes the other links)
 #   /bin/vmm-agent AGENT: what the kernel runs instead of /init in command
 #                  mode (rdinit=/bin/vmm-agent)
+#   /bin/vmm-modload  loads the modules vmm appends (vmm/kmod.h)
 #   /dev/console   character device 5:1, which the kernel opens for init
 #                  before anything can mount devtmpfs
 #   /proc /sys /tmp /run /root /etc /sbin /usr/bin /usr/sbin: empty dirs
@@ -64,6 +67,13 @@ command -v gzip >/dev/null || die "gzip not found"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+modload=${MODLOAD:-}
+if [ -z "$modload" ]; then
+	modload=$tmp/vmm-modload
+	aarch64-linux-gnu-gcc -static -Os -s -o "$modload" "$here/agent/modload.c" ||
+		die "cannot build $here/agent/modload.c"
+fi
+[ -f "$modload" ] || die "$modload: not found"
 
 ino=1
 # pad N: zero bytes that bring N up to a multiple of 4.
@@ -103,6 +113,7 @@ printf '%s' busybox >"$tmp/sh-target"
 	entry bin/busybox $((0100755)) "$busybox"
 	entry bin/sh $((0120777)) "$tmp/sh-target"
 	entry bin/vmm-agent $((0100755)) "$agent"
+	entry bin/vmm-modload $((0100755)) "$modload"
 	entry dev/console $((0020600)) "" 5 1
 	entry init $((0100755)) "$init"
 	ino=0
@@ -113,7 +124,7 @@ printf '%s' busybox >"$tmp/sh-target"
 if command -v cpio >/dev/null; then
 	got=$(cpio -it --quiet <"$tmp/archive.cpio" | tr '\n' ' ')
 	want="bin dev etc proc root run sbin sys tmp usr usr/bin usr/sbin"
-	want="$want bin/busybox bin/sh bin/vmm-agent dev/console init "
+	want="$want bin/busybox bin/sh bin/vmm-agent bin/vmm-modload dev/console init "
 	[ "$got" = "$want" ] || die "archive check failed: cpio lists '$got'"
 fi
 

@@ -31,6 +31,7 @@
 #include "vmm/builtin_initrd.h"
 #include "vmm/cmd_mode.h"
 #include "vmm/host_kernel.h"
+#include "vmm/kmod_files.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
 
@@ -198,8 +199,10 @@ static int phase_files(struct vm *vm)
 	if (r)
 		return r;
 	if (!cfg->initrd && (!cfg->ndisks || cfg->cmd_argv) && !cfg->nodefaults) {
-		r = loader_set_initrd(&vm->files, BUILTIN_INITRD_NAME, builtin_initrd_start,
-				      (size_t)(builtin_initrd_end - builtin_initrd_start));
+		/* With the kernel's own modules (a distribution kernel's virtio). */
+		r = kmod_builtin_initrd(&vm->files, !cfg->kernel, BUILTIN_INITRD_NAME,
+					builtin_initrd_start,
+					(size_t)(builtin_initrd_end - builtin_initrd_start));
 		if (r)
 			return r;
 	}

@@ -86,6 +86,38 @@ add_module() {
 }
 for m in $modules; do add_module "$m"; done
 
+# --- the host's own modules tree, as a distribution installs it ----------
+# /lib/modules/KVER/ with the files as the package ships them (compressed
+# or not) for what vmm brings into a guest of this kernel (vmm/kmod.h) and
+# their dependencies, plus the index files vmm reads. Debian's package has
+# no modules.dep (its postinst runs depmod): it is written here from each
+# module's "depends=", in depmod's format (paths relative to the tree).
+vmm_modules="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng fuse virtiofs overlay"
+tree=$stage/lib/modules/$kver
+mkdir -p "$tree"
+cp "$moddir/modules.builtin" "$moddir/modules.order" "$tree/"
+: >"$tree/modules.dep"
+moddeps() { # NAME -> the module names its file depends on
+	modcat "$(modfile "$1")" | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n1 | tr ',' ' '
+}
+add_tree_module() {
+	[ -n "$(modfile "$1")" ] || return 0 # built in or absent
+	for d in $(moddeps "$1"); do add_tree_module "$d"; done
+	# The recursion reassigned every variable: look it all up again.
+	f=$(modfile "$1")
+	rel=${f#"$moddir"/}
+	grep -q "^$rel:" "$tree/modules.dep" && return 0
+	line="$rel:"
+	for d in $(moddeps "$1"); do
+		df=$(modfile "$d")
+		[ -z "$df" ] || line="$line ${df#"$moddir"/}"
+	done
+	mkdir -p "$tree/${rel%/*}"
+	cp "$f" "$tree/$rel"
+	echo "$line" >>"$tree/modules.dep"
+}
+for m in $vmm_modules; do add_tree_module "$m"; done
+
 cp -R "$payload"/. "$stage/payload/"
 
 # passt for --network user, with its loader and C library (fetch.sh host).
