@@ -43,6 +43,8 @@ enum feat_req {
 #define CONFIG_DEFAULT_MEM (256ULL << 20)
 #define CONFIG_MAX_CPUS 512 /* KVM's own arm64 limit; the host may allow fewer */
 #define CONFIG_MAX_DISKS 32
+#define CONFIG_MAX_CMD_ENV 256
+#define CONFIG_MAX_CMD_DIRS 7 /* FS_MAX_SHARES, less the root share */
 
 struct vm_config {
 	const char *kernel;      /* NULL: the host's own kernel (vmm/host_kernel.c) */
@@ -78,6 +80,16 @@ struct vm_config {
 	unsigned int nnets;      /* 0 also after --network none */
 	struct fs_opts shares[FS_MAX_SHARES]; /* --share, in command-line order */
 	unsigned int nshares;
+	/* Command mode, `vmm run [options] -- CMD` (vmm/cmd_mode.h); cmd_argv NULL: none */
+	char **cmd_argv;         /* NULL-terminated: CMD and its arguments */
+	const char *cmd_env[CONFIG_MAX_CMD_ENV]; /* --env NAME=VALUE or NAME */
+	unsigned int ncmd_env;
+	bool cmd_root;           /* --root: CMD runs as root */
+	const char *rootfs;      /* --rootfs DIR: the guest's root; NULL: / */
+	const char *cmd_dirs[CONFIG_MAX_CMD_DIRS]; /* --rwdir / --rodir, in order */
+	bool cmd_dir_ro[CONFIG_MAX_CMD_DIRS];
+	unsigned int ncmd_dirs;
+	unsigned int cmd_share0; /* shares[cmd_share0] is vmm-root, then vmm-dir1... */
 };
 
 /*

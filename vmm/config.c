@@ -13,6 +13,7 @@
 #include "log.h"
 #include "status.h"
 #include "arm64/layout.h"
+#include "vmm/cmd_mode.h"
 #include "vmm/opts.h"
 #include "vmm/runtime.h"
 
@@ -41,6 +42,11 @@ enum {
 	OPT_PMU,
 	OPT_MTE,
 	OPT_STEAL_TIME,
+	OPT_ENV,
+	OPT_ROOT,
+	OPT_RWDIR,
+	OPT_RODIR,
+	OPT_ROOTFS,
 };
 
 static const struct option run_options[] = {
@@ -73,6 +79,11 @@ static const struct option run_options[] = {
 	{ "steal-time", optional_argument, NULL, OPT_STEAL_TIME },
 	{ "network", required_argument, NULL, 'n' },
 	{ "share", required_argument, NULL, OPT_SHARE },
+	{ "env", required_argument, NULL, OPT_ENV },
+	{ "root", no_argument, NULL, OPT_ROOT },
+	{ "rwdir", required_argument, NULL, OPT_RWDIR },
+	{ "rodir", required_argument, NULL, OPT_RODIR },
+	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -94,6 +105,8 @@ void config_usage(void)
 {
 	printf("usage: vmm run [--kernel IMAGE] [options]\n"
 	       "       vmm run [options] IMAGE    (as lkvm run: the same as --kernel IMAGE)\n"
+	       "       vmm run [options] -- CMD [ARGS...]  run CMD in a guest over the host's\n"
+	       "                         files; exit with its status (COMMAND MODE in vmm(1))\n"
 	       "\n"
 	       "  -k, --kernel FILE      arm64 Linux Image, Image.gz or EFI zboot (gzip) to\n"
 	       "                         boot (default: the host's, /boot/vmlinuz-$(uname -r))\n"
@@ -145,6 +158,13 @@ void config_usage(void)
 	       "      --mte [on|off]     memory tagging (default off)\n"
 	       "      --steal-time [on|off]  paravirtual steal time (default on where\n"
 	       "                         available)\n"
+	       "  Command mode only (after them: -- CMD [ARGS...]):\n"
+	       "      --env NAME[=VALUE] set NAME in CMD's environment (without =VALUE: the\n"
+	       "                         host's value; repeatable)\n"
+	       "      --root             run CMD as root (default: as the invoking user)\n"
+	       "      --rwdir DIR        DIR read-write at the same path (repeatable)\n"
+	       "      --rodir DIR        DIR read-only at the same path (repeatable)\n"
+	       "      --rootfs DIR       the guest's root is DIR (default: the host's /)\n"
 	       "  -v, --verbose          say more about what vmm does\n"
 	       "  -h, --help             this text\n"
 	       "\n"
@@ -329,6 +349,13 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 	long n;
 
 	config_defaults(cfg);
+	/* Command mode: everything after the first -- is CMD, never an option. */
+	for (c = 1; c < argc; c++)
+		if (!strcmp(argv[c], "--")) {
+			cfg->cmd_argv = argv + c + 1;
+			argc = c;
+			break;
+		}
 	optind = 0; /* 0, not 1: a full reset of getopt's state in glibc and musl */
 	opterr = 0;
 	while ((c = opts_next(argc, argv, ":k:i:p:c:m:d:n:vh", run_options, "run")) != -1) {
@@ -507,6 +534,38 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			}
 			cfg->timeout = (unsigned int)n;
 			break;
+		case OPT_ENV:
+			if (cfg->ncmd_env == CONFIG_MAX_CMD_ENV) {
+				log_error("--env %s: more than %d variables", optarg,
+					  CONFIG_MAX_CMD_ENV);
+				return VMM_ERR_USAGE;
+			}
+			if (!*optarg || *optarg == '=') {
+				log_error("--env %s: expected NAME=VALUE or NAME", optarg);
+				return VMM_ERR_USAGE;
+			}
+			cfg->cmd_env[cfg->ncmd_env++] = optarg;
+			break;
+		case OPT_ROOT:
+			cfg->cmd_root = true;
+			break;
+		case OPT_RWDIR:
+		case OPT_RODIR:
+			if (!*optarg)
+				return empty_name(c == OPT_RWDIR ? "--rwdir" : "--rodir");
+			if (cfg->ncmd_dirs == CONFIG_MAX_CMD_DIRS) {
+				log_error("%s %s: more than %d directories", c == OPT_RWDIR ?
+					  "--rwdir" : "--rodir", optarg, CONFIG_MAX_CMD_DIRS);
+				return VMM_ERR_USAGE;
+			}
+			cfg->cmd_dir_ro[cfg->ncmd_dirs] = c == OPT_RODIR;
+			cfg->cmd_dirs[cfg->ncmd_dirs++] = optarg;
+			break;
+		case OPT_ROOTFS:
+			if (!*optarg)
+				return empty_name("--rootfs");
+			cfg->rootfs = optarg;
+			break;
 		case 'v':
 			cfg->verbose++;
 			break;
@@ -528,6 +587,9 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		return VMM_ERR_USAGE;
 	}
 	/* No --kernel: the host's own, found by phase_files (vmm/host_kernel.h). */
+	r = cmd_config_finish(cfg);
+	if (r)
+		return r;
 
 	if (cfg->sve_max_vl && cfg->sve == FEAT_OFF) {
 		log_error("--sve-max-vl %u: --sve off leaves no vector length to cap",

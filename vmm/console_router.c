@@ -131,9 +131,20 @@ static void write_nonblock(int fd, const uint8_t *buf, size_t len)
 	}
 }
 
+void console_router_set_tap(struct console_router *r,
+			    void (*fn)(void *ctx, const uint8_t *buf, size_t len), void *ctx)
+{
+	pthread_mutex_lock(&r->lock);
+	r->tap = fn;
+	r->tap_ctx = ctx;
+	pthread_mutex_unlock(&r->lock);
+}
+
 void console_router_write(struct console_router *r, const uint8_t *buf, size_t len)
 {
 	pthread_mutex_lock(&r->lock);
+	if (r->tap)
+		r->tap(r->tap_ctx, buf, len);
 	if (r->log_fd >= 0)
 		write_all(r->log_fd, buf, len);
 	if (r->client_fd >= 0)

@@ -46,6 +46,9 @@ struct console_router {
 	bool escapes;        /* the terminal is raw: Ctrl-A escapes apply */
 	bool term_eof;       /* the terminal's input ended */
 	struct console_esc esc;
+	/* Command mode: every byte also goes here (its ring of the kernel's lines). */
+	void (*tap)(void *ctx, const uint8_t *buf, size_t len);
+	void *tap_ctx;
 };
 
 /* console_router_init - no sinks at all: term_fd, log_fd, pty_fd, client_fd -1. */
@@ -82,6 +85,13 @@ void console_router_pty_connected(struct console_router *r, bool connected);
 bool console_router_attach_client(struct console_router *r, int fd);
 bool console_router_detach_client(struct console_router *r);
 bool console_router_attached(const struct console_router *r);
+
+/*
+ * console_router_set_tap - fn(ctx, ...) sees every byte written from now on,
+ * under r->lock (fn must not block); NULL: none. Any thread.
+ */
+void console_router_set_tap(struct console_router *r,
+			    void (*fn)(void *ctx, const uint8_t *buf, size_t len), void *ctx);
 
 /* console_router_write - the guest printed buf; see above. Any thread. */
 void console_router_write(struct console_router *r, const uint8_t *buf, size_t len);

@@ -186,6 +186,14 @@ void devices_console_size(struct vm *vm, unsigned int cols, unsigned int rows)
 		c->ops->console_size(c, cols, rows);
 }
 
+void devices_console_eof(struct vm *vm)
+{
+	struct vm_device *c = vm->devices.console;
+
+	if (c && c->ops->console_eof)
+		c->ops->console_eof(c);
+}
+
 void devices_pause(struct vm *vm, bool paused)
 {
 	unsigned int i;

@@ -80,6 +80,8 @@ struct vm_device_ops {
 	const char *console;
 	size_t (*console_rx)(struct vm_device *d, const uint8_t *buf, size_t len);
 	void (*console_size)(struct vm_device *d, unsigned int cols, unsigned int rows);
+	/* The console's input ended (vmm's stdin reached EOF): command mode's STDIN EOF. */
+	void (*console_eof)(struct vm_device *d);
 	/* `vmm stop`: press the guest's power button. */
 	void (*power_button)(struct vm_device *d);
 	/*
@@ -162,6 +164,8 @@ const char *devices_console_name(const struct vm *vm);
 size_t devices_console_rx(struct vm *vm, const uint8_t *buf, size_t len);
 void devices_console_size(struct vm *vm, unsigned int cols, unsigned int rows);
 void devices_power_button(struct vm *vm);
+/* devices_console_eof - the console's input ended (its console_eof op). Main thread. */
+void devices_console_eof(struct vm *vm);
 
 /* devices_pause - every device's pause op (see vm_device_ops). Main thread. */
 void devices_pause(struct vm *vm, bool paused);

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "status.h"
 #include "vmm/client.h"
+#include "vmm/cmd_mode.h"
 #include "vmm/info.h"
 #include "vmm/lkvm.h"
 #include "vmm/vm.h"
@@ -14,6 +15,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vmm run [--kernel IMAGE] [options] boot a guest (vmm run --help)\n"
+		   "       vmm run [options] -- CMD [ARGS...] run CMD in a guest, exit with its status\n"
 		   "       vmm list [--json]                  running VMs\n"
 		   "       vmm stop [--timeout S] NAME        power button, then kill after S (30) s\n"
 		   "       vmm kill|pause|resume NAME\n"
@@ -51,7 +53,7 @@ int main(int argc, char **argv)
 		if (r < 0)
 			return 0;
 		if (r)
-			return r;
+			return cfg.cmd_argv ? CMD_STATUS_VMM : r; /* command mode: vmm failed */
 		return vmm_run(&cfg);
 	}
 	if (!strcmp(argv[1], "info"))

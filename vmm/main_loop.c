@@ -64,8 +64,11 @@ static enum vm_event console_read(struct vm *vm, struct console_in *in, int fd)
 			vm->pty.connected = false; /* EIO: pty_check sees it too */
 		if (fd == vm->console.client_fd)
 			ctl_console_detach(vm); /* the client left; the guest runs on */
-		else
+		else {
 			console_router_input_ended(&vm->console, fd);
+			if (fd == STDIN_FILENO)
+				devices_console_eof(vm);
+		}
 		return VM_EV_NONE;
 	}
 	in->len = in->off = 0;

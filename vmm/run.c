@@ -29,6 +29,7 @@
 #include "sandbox.h"
 #include "status.h"
 #include "vmm/builtin_initrd.h"
+#include "vmm/cmd_mode.h"
 #include "vmm/host_kernel.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
@@ -144,8 +145,18 @@ static int phase_files(struct vm *vm)
 	unsigned int i;
 	int r;
 
-	vm->bootargs = loader_bootargs(cfg->params, cfg->ndisks > 0 && !cfg->nodefaults,
-				       cfg->nodefaults ? NULL : cfg->console_virtio ? "hvc0" : "ttyS0");
+	if (cfg->cmd_argv) {
+		/* Command mode: the agent is the guest's first program; its disks are no root. */
+		char params[2048];
+
+		snprintf(params, sizeof(params), "%s%s%s", CMD_AGENT_PARAMS, cfg->params ? " " : "",
+			 cfg->params ? cfg->params : "");
+		vm->bootargs = loader_bootargs(params, false, "ttyS0");
+	} else {
+		vm->bootargs = loader_bootargs(cfg->params, cfg->ndisks > 0 && !cfg->nodefaults,
+					       cfg->nodefaults ? NULL :
+					       cfg->console_virtio ? "hvc0" : "ttyS0");
+	}
 	if (!vm->bootargs)
 		return VMM_ERR_USAGE;
 	/* A missing image or a directory is told before /dev/kvm is opened. */
@@ -186,7 +197,7 @@ static int phase_files(struct vm *vm)
 	r = loader_open_ex(&vm->files, kernel, cfg->initrd, cfg->kernel_raw_ok);
 	if (r)
 		return r;
-	if (!cfg->initrd && !cfg->ndisks && !cfg->nodefaults) {
+	if (!cfg->initrd && (!cfg->ndisks || cfg->cmd_argv) && !cfg->nodefaults) {
 		r = loader_set_initrd(&vm->files, BUILTIN_INITRD_NAME, builtin_initrd_start,
 				      (size_t)(builtin_initrd_end - builtin_initrd_start));
 		if (r)
@@ -279,6 +290,8 @@ static int phase_devices(struct vm *vm)
 		r = dev_fs_create(vm, i);
 	if (!r && vm->cfg->console_virtio)
 		r = dev_console_create(vm);
+	if (!r && vm->cfg->cmd_argv)
+		r = dev_cmd_create(vm);
 	if (!r && !vm->cfg->rng_off)
 		r = dev_rng_create(vm);
 	return r;
@@ -428,6 +441,11 @@ static int console_outputs(struct vm *vm)
 		console_router_set_pty(&vm->console, vm->pty.master);
 		return 0;
 	}
+	if (cfg->cmd_argv) {
+		/* The kernel's messages: stderr with --verbose, else only the log and the ring. */
+		console_router_set_term(&vm->console, cfg->verbose ? STDERR_FILENO : -1);
+		return 0;
+	}
 	vm->console.on_socket = cfg->detach;
 	/* Detached, output goes to the log and whoever attaches, never blocking. */
 	console_router_set_term(&vm->console, cfg->detach ? -1 : STDOUT_FILENO);
@@ -460,7 +478,7 @@ static int sandbox_on(void)
 int vmm_run(const struct vm_config *cfg)
 {
 	struct vm vm;
-	enum vm_event ev;
+	enum vm_event ev = VM_EV_NONE;
 	sigset_t block;
 	int r, sfd = -1, ready_fd = -1;
 	double deadline = 0;
@@ -586,7 +604,7 @@ int vmm_run(const struct vm_config *cfg)
 				break;
 			continue;
 		}
-		r = exit_status(&vm, ev);
+		r = cfg->cmd_argv ? cmd_mode_exit(&vm, ev) : exit_status(&vm, ev);
 		break;
 	}
 	console_restore();
@@ -603,7 +621,10 @@ out:
 	console_pty_close(&vm.pty);
 	if (sfd >= 0)
 		close(sfd);
-	if (r > 128 && r < 128 + 65) {
+	/* Command mode: vmm's own failures are one status, 125 (CMD owns the others). */
+	if (cfg->cmd_argv && ev == VM_EV_NONE && r)
+		r = CMD_STATUS_VMM;
+	if (r > 128 && r < 128 + 65 && (!cfg->cmd_argv || ev == VM_EV_SIGNAL)) {
 		/* Die of the signal that stopped us, as the shell expects. */
 		signal(r - 128, SIG_DFL);
 		pthread_sigmask(SIG_UNBLOCK, &block, NULL);

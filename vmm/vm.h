@@ -88,6 +88,7 @@ struct vm {
 	struct console_pty pty;  /* --console-pty; pty.master -1 otherwise */
 	unsigned int reboots;
 	struct vm_ctl ctl;
+	struct cmd_mode *cmd;    /* command mode's channel (vmm/cmd_mode.h); NULL: none */
 };
 
 /*
