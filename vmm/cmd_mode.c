@@ -199,6 +199,8 @@ int cmd_mode_exit(struct vm *vm, int event)
 	enum cmd_outcome o;
 	unsigned int value = 0;
 
+	/* Plain lines from here on, not raw mode's: the terminal is back. */
+	console_restore();
 	if (rl && rl->ended && rl->exited) {
 		o = cmd_outcome_of_exit(rl->how);
 		value = rl->value;

@@ -41,7 +41,7 @@ T=${RIG_TMP:-/tmp/rig}
 BOOT_SECS=60  # one guest boot; a hang fails one case, not the run
 BAD_SECS=30   # a bad-input run should end at once; bounded if it boots
 PARAMS="vmmtest=report quiet"
-AREAS="disk net user_net fs hostile boot cpu vms console info bad"
+AREAS="disk net user_net fs hostile boot cpu vms console info bad cmd"
 
 mkdir -p "$T"
 # Cores land in the case's directory, so "no core file" means something.
