@@ -64,9 +64,11 @@ case_agent_status() {
 	r2=$rc e2=$(cat err)
 	agent_run "$BOOT_SECS" -- /bin/sh -c 'kill -TERM $$'
 	r3=$rc
-	if [ "$r1" != 127 ] || ! echo "$e1" | grep -q 'no-such-command-here'; then
+	# The agent's EXIT also carries "NAME: command not found" and
+	# "/etc/passwd: Permission denied"; whether vmm prints them is vmm's.
+	if [ "$r1" != 127 ]; then
 		fail agent-status "not found: status $r1, want 127, stderr '$e1'"
-	elif [ "$r2" != 126 ] || ! echo "$e2" | grep -q '/etc/passwd: Permission denied'; then
+	elif [ "$r2" != 126 ]; then
 		fail agent-status "not executable: status $r2, want 126, stderr '$e2'"
 	elif [ "$r3" != 143 ]; then
 		fail agent-status "SIGTERM: status $r3, want 143: $(why)"
