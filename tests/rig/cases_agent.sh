@@ -78,14 +78,17 @@ case_agent_status() {
 }
 
 # Writes anywhere succeed in the guest and never reach the host; the
-# guest has its own /proc, /tmp (tmpfs) and /dev/pts; the host name.
+# guest has its own /proc, /tmp (tmpfs) and /dev/pts; the host name; CMD
+# inherits no descriptor beyond stdio, no blocked or ignored signal.
 case_agent_overlay() {
 	rm -f /etc/agent-overlay-probe
 	# shellcheck disable=SC2016 # expanded by the guest's shell
 	agent_run "$BOOT_SECS" -- /bin/sh -c 'cd / && echo probe >/etc/agent-overlay-probe &&
 		cat /etc/agent-overlay-probe && echo "pid1=$(cat /proc/1/comm)" &&
 		grep -E " /(tmp|proc|dev/pts|run) " /proc/mounts | cut -d" " -f2,3 | sort | tr "\n" , &&
-		echo && echo "pwd=$(pwd) host=$(hostname)"'
+		echo && echo "pwd=$(pwd) host=$(hostname)" &&
+		echo "fds=$(ls /proc/self/fd | tr "\n" " ")" &&
+		grep -E "^Sig(Blk|Ign)" /proc/self/status | tr -d " \t" | tr "\n" ,'
 	if [ "$rc" != 0 ]; then
 		fail agent-overlay "$(status_text), want 0: $(why)"
 	elif [ -e /etc/agent-overlay-probe ]; then
@@ -95,7 +98,11 @@ case_agent_overlay() {
 	elif ! grep -q '^/dev/pts devpts,/proc proc,/run tmpfs,/tmp tmpfs,$' out; then
 		fail agent-overlay "mounts: $(sed -n 4p out)"
 	elif ! grep -q '^pwd=/ host=vmm$' out; then
-		fail agent-overlay "$(tail -n1 out)"
+		fail agent-overlay "$(grep pwd= out)"
+	elif ! grep -q '^fds=0 1 2 3 $' out; then
+		fail agent-overlay "CMD inherited more than stdio: $(grep fds= out)"
+	elif ! grep -q '^SigBlk:0000000000000000,SigIgn:0000000000000000,$' out; then
+		fail agent-overlay "CMD's signals are not the defaults: $(grep Sig out)"
 	else
 		pass agent-overlay
 	fi
