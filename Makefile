@@ -67,7 +67,10 @@ BUILTIN_DEPS := guest/mkbuiltin.sh guest/builtin/init $(BUSYBOX)
 # relay.c's test supplies main.c's agent_fail and agent_poweroff).
 AGENT_PURE_SRCS := guest/agent/byteq.c guest/agent/exitmsg.c guest/agent/pathsearch.c \
 	guest/agent/plan.c guest/agent/relay.c
-AGENT_SRCS := $(wildcard guest/agent/*.c) vmm/cmd_proto.c
+# Listed, not a wildcard: other guest programs live in guest/agent/ too
+# (vmm-modload).
+AGENT_SRCS := $(AGENT_PURE_SRCS) guest/agent/main.c guest/agent/mounts.c guest/agent/run.c \
+	vmm/cmd_proto.c
 PURE_SRCS += $(AGENT_PURE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
