@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -131,6 +133,7 @@ struct sent {
 	const uint8_t *data;
 	size_t len;
 	bool eof;
+	atomic_size_t written; /* STDIN bytes the "hvc0" has taken so far */
 };
 
 static void *writer(void *arg)
@@ -149,6 +152,7 @@ static void *writer(void *arg)
 		if (!n)
 			break;
 		off += n;
+		atomic_store(&s->written, off);
 	}
 	return NULL;
 }
@@ -260,8 +264,48 @@ static void test_two_mib_round_trip(void **state)
 	assert_int_equal(g.nout, len);
 	assert_memory_equal(g.out, data, len);
 	assert_true(g.biggest <= CMD_PROTO_DATA_MAX);
-	/* Never more queued for CMD than the bound. */
-	assert_true(a.to_cmd.cap == AGENT_STDIN_CAP);
+	finish();
+	free(data);
+	free(g.out);
+	free(g.err);
+}
+
+static void *sample_later(void *arg)
+{
+	struct sent *s = arg;
+	struct timespec t = { 0, 600 * 1000 * 1000 };
+	size_t *got = malloc(sizeof(*got));
+
+	nanosleep(&t, NULL);
+	*got = atomic_load(&s->written);
+	return got;
+}
+
+/* CMD reads nothing for a while: the agent must stop taking STDIN once its
+ * bounded queue and the pipe are full, then deliver every byte. */
+static void test_back_pressure(void **state)
+{
+	(void)state;
+	const size_t len = 8u << 20;
+	uint8_t *data = calloc(1, len);
+	struct sent s = { data, len, true };
+	struct got g;
+	pthread_t sampler;
+	size_t *early;
+
+	got_init(&g, 64);
+	start("sleep 2; wc -c", true);
+	assert_int_equal(pthread_create(&sampler, NULL, sample_later, &s), 0);
+	relay_with(&s, &g);
+	pthread_join(sampler, (void **)&early);
+	/* Taken while CMD slept: the queue, the pipe and the socket's buffers,
+	 * far from all 8 MiB. */
+	if (*early > 2u << 20)
+		fail_msg("the agent took %zu bytes of stdin while CMD read none", *early);
+	assert_false(a.failed);
+	g.out[g.nout < g.cap ? g.nout : g.cap - 1] = 0;
+	assert_int_equal(strtoul((char *)g.out, NULL, 10), len);
+	free(early);
 	finish();
 	free(data);
 	free(g.out);
@@ -349,6 +393,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipes_and_status),
 		cmocka_unit_test(test_two_mib_round_trip),
+		cmocka_unit_test(test_back_pressure),
 		cmocka_unit_test(test_cmd_closes_stdin),
 		cmocka_unit_test(test_signal_status),
 		cmocka_unit_test(test_bad_streams),
