@@ -60,12 +60,13 @@ case_agent_stdin() {
 case_agent_status() {
 	agent_run "$BOOT_SECS" -- no-such-command-here
 	r1=$rc e1=$(cat err)
-	agent_run "$BOOT_SECS" -- /etc/passwd
+	# In the guest's own /proc: there whatever the rig host's root holds.
+	agent_run "$BOOT_SECS" -- /proc/version
 	r2=$rc e2=$(cat err)
 	agent_run "$BOOT_SECS" -- /bin/sh -c 'kill -TERM $$'
 	r3=$rc
 	# The agent's EXIT also carries "NAME: command not found" and
-	# "/etc/passwd: Permission denied"; whether vmm prints them is vmm's.
+	# "/proc/version: Permission denied"; whether vmm prints them is vmm's.
 	if [ "$r1" != 127 ]; then
 		fail agent-status "not found: status $r1, want 127, stderr '$e1'"
 	elif [ "$r2" != 126 ]; then
