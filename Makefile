@@ -69,11 +69,15 @@ $(CROSS_DIR)/vmm-modload: guest/agent/modload.c
 
 # vmm-agent, /bin/vmm-agent of the built-in initramfs: the guest's /init in
 # command mode (`vmm run -- CMD`), a static program built with the same
-# compiler as vmm, sharing vmm/cmd_proto.c. Its pure parts are also in the
-# core library for the unit tests (tests/unit/test_agent_*.c).
+# compiler as vmm, sharing vmm/cmd_proto.c. Its parts that run on any Linux
+# are also in the core library for the unit tests (tests/unit/test_agent_*.c;
+# relay.c's test supplies main.c's agent_fail and agent_poweroff).
 AGENT_PURE_SRCS := guest/agent/byteq.c guest/agent/exitmsg.c guest/agent/pathsearch.c \
-	guest/agent/plan.c
-AGENT_SRCS := $(filter-out guest/agent/modload.c,$(wildcard guest/agent/*.c)) vmm/cmd_proto.c
+	guest/agent/plan.c guest/agent/relay.c
+# Listed, not a wildcard: other guest programs live in guest/agent/ too
+# (vmm-modload).
+AGENT_SRCS := $(AGENT_PURE_SRCS) guest/agent/main.c guest/agent/mounts.c guest/agent/run.c \
+	vmm/cmd_proto.c
 PURE_SRCS += $(AGENT_PURE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

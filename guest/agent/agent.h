@@ -33,6 +33,7 @@ struct agent {
 	struct byteq to_host;     /* encoded frames waiting for hvc0 */
 	struct byteq to_cmd;      /* STDIN bytes waiting for CMD */
 	bool stdin_eof;           /* vmm sent STDIN of length 0 */
+	bool stdin_gone;          /* CMD takes no more stdin (pipe broke, pty went) */
 	bool failed;              /* a setup or protocol failure: why says */
 	char why[CMD_EXIT_MSG_MAX];
 

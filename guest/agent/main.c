@@ -62,6 +62,9 @@ void agent_finish(struct agent *a, enum cmd_exit_how how, uint8_t value, const c
 	uint8_t payload[AGENT_EXIT_PAYLOAD_MAX];
 	size_t len = agent_exit_payload(payload, how, value, msg);
 
+	/* vmm ends the VM as soon as it reads EXIT: what CMD wrote to a
+	 * --rwdir must have reached the host before that. */
+	sync();
 	agent_flush_blocking(a);
 	if (agent_send(a, CMD_EXIT, payload, len))
 		agent_flush_blocking(a);

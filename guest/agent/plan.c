@@ -98,7 +98,11 @@ int agent_plan_build(const struct cmd_spec *spec, struct agent_plan *p, char *wh
 		const char *cause;
 
 		if (!agent_path_ok(spec->mounts[i].path, &cause)) {
-			snprintf(why, whylen, "mount path %s: %s", spec->mounts[i].path, cause);
+			const char *path = spec->mounts[i].path;
+
+			/* A long path is cut so that the cause still fits the line. */
+			snprintf(why, whylen, "mount path %.64s%s: %s", path,
+				 strlen(path) > 64 ? "..." : "", cause);
 			return -1;
 		}
 		if (!spec->mounts[i].tag[0]) {

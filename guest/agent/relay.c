@@ -18,9 +18,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* Set when CMD can take no more stdin (its pipe broke, or the pty went). */
-static bool stdin_gone;
-
 bool agent_send(struct agent *a, enum cmd_frame_type type, const void *data, size_t len)
 {
 	uint8_t hdr[CMD_FRAME_HDR];
@@ -96,7 +93,7 @@ static void on_frame(void *ctx, enum cmd_frame_type type, const uint8_t *payload
 			agent_fail(a, "vmm's stream: STDIN before SPEC");
 		else if (len == 0)
 			a->stdin_eof = true;
-		else if (a->stdin_eof || stdin_gone)
+		else if (a->stdin_eof || a->stdin_gone)
 			return; /* nobody will read it */
 		else if (!byteq_push(&a->to_cmd, payload, len))
 			agent_fail(a, "vmm's stream: a STDIN frame of %zu bytes overflows the agent's buffer",
@@ -174,7 +171,7 @@ void agent_reap(struct agent *a)
 
 static void close_stdin(struct agent *a)
 {
-	stdin_gone = true;
+	a->stdin_gone = true;
 	byteq_clear(&a->to_cmd);
 	if (!a->tty && a->in_fd >= 0)
 		close(a->in_fd);
@@ -187,7 +184,7 @@ static void close_output(struct agent *a, int *fd)
 	if (a->tty) {
 		close(a->out_fd);
 		a->out_fd = a->in_fd = -1;
-		stdin_gone = true;
+		a->stdin_gone = true;
 		byteq_clear(&a->to_cmd);
 		return;
 	}
