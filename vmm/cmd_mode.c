@@ -206,6 +206,9 @@ int cmd_mode_exit(struct vm *vm, int event)
 		value = rl->value;
 		if (o == CMD_OUT_SETUP)
 			log_error("guest agent: %s", rl->msg[0] ? rl->msg : "setting the guest up failed");
+		/* As a shell says it: "vmm: CMD: command not found", then 127. */
+		else if (o == CMD_OUT_NOTFOUND || o == CMD_OUT_NOEXEC)
+			log_error("%s", rl->msg[0] ? rl->msg : vm->cfg->cmd_argv[0]);
 		return cmd_status(o, value);
 	}
 	if (rl && rl->ended) {

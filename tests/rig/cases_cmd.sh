@@ -46,6 +46,8 @@ case_cmd_status() {
 	status_is 42 sh -c 'exit 42' &&
 		status_is 143 sh -c 'kill -TERM $$' &&
 		status_is 127 no-such-command-here &&
+		{ grep -q 'no-such-command-here: command not found' err ||
+			{ fail cmd-status "127 without the line naming the command: $(why)"; false; }; } &&
 		status_is 126 "$PWD/plain" &&
 		pass cmd-status
 }
