@@ -16,47 +16,7 @@
 #include "status.h"
 #include "vmm/cmd_mode.h"
 #include "unit.h"
-
-/*
- * config_parse_run on {"run", args..., NULL}: cfg->cmd_argv points into
- * argv, so it is static here (as main's is for the program's life).
- */
-static char *argv_store[64];
-
-static int parse(struct vm_config *cfg, const char **args, struct unit_capture *cap)
-{
-	int argc = 0, r;
-
-	while (args[argc]) {
-		assert_true(argc < 63);
-		argv_store[argc] = (char *)args[argc];
-		argc++;
-	}
-	argv_store[argc] = NULL;
-	unit_capture_begin(cap, 2);
-	r = config_parse_run(cfg, argc, argv_store);
-	unit_capture_end(cap);
-	return r;
-}
-
-#define ARGS(...) ((const char *[]){ "run", __VA_ARGS__, NULL })
-
-static void parse_ok(struct vm_config *cfg, const char **args)
-{
-	struct unit_capture cap;
-
-	assert_int_equal(parse(cfg, args, &cap), 0);
-	assert_string_equal(cap.text, "");
-}
-
-static void parse_fail(const char **args, int status, const char *prefix)
-{
-	struct vm_config cfg;
-	struct unit_capture cap;
-
-	assert_int_equal(parse(&cfg, args, &cap), status);
-	unit_assert_one_line_prefix(cap.text, prefix);
-}
+#include "run_args.h"
 
 static void test_command_after_dashes(void **state)
 {

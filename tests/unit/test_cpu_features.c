@@ -15,41 +15,7 @@
 #include "config.h"
 #include "status.h"
 #include "unit.h"
-
-static int parse(struct vm_config *cfg, const char **args, struct unit_capture *cap)
-{
-	char *argv[32];
-	int argc = 0, r;
-
-	while (args[argc]) {
-		argv[argc] = (char *)args[argc];
-		argc++;
-	}
-	argv[argc] = NULL;
-	unit_capture_begin(cap, 2);
-	r = config_parse_run(cfg, argc, argv);
-	unit_capture_end(cap);
-	return r;
-}
-
-#define ARGS(...) ((const char *[]){ "run", __VA_ARGS__, NULL })
-
-static void parse_ok(struct vm_config *cfg, const char **args)
-{
-	struct unit_capture cap;
-
-	assert_int_equal(parse(cfg, args, &cap), 0);
-	assert_string_equal(cap.text, "");
-}
-
-static void parse_fail(const char **args, int status, const char *prefix)
-{
-	struct vm_config cfg;
-	struct unit_capture cap;
-
-	assert_int_equal(parse(&cfg, args, &cap), status);
-	unit_assert_one_line_prefix(cap.text, prefix);
-}
+#include "run_args.h"
 
 /* --- options ------------------------------------------------------------ */
 
