@@ -52,6 +52,19 @@ case_cmd_status() {
 		pass cmd-status
 }
 
+# --timeout in command mode: 124 (as timeout(1)), with a line naming CMD.
+case_cmd_timeout() {
+	cmd_dir cmd-timeout || return
+	cmd_run --timeout 5 -- sleep 120
+	if [ "$rc" != 124 ]; then
+		fail cmd-timeout "$(status_text), want 124: $(why)"
+	elif ! grep -q 'timeout 5: sleep was still running' err; then
+		fail cmd-timeout "no line naming the command: $(why)"
+	else
+		pass cmd-timeout
+	fi
+}
+
 # stdout and stderr arrive apart and byte-exact: 16 MiB of random bytes.
 case_cmd_stdio() {
 	cmd_dir cmd-stdio || return

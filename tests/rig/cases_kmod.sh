@@ -61,6 +61,30 @@ echo KMOD-RNG $(ls /sys/bus/virtio/drivers/virtio_rng | grep -c virtio)'
 	fi
 }
 
+# Zero-configuration command mode: `vmm run -- CMD` with neither --kernel
+# nor anything else boots the host's own distribution kernel, loads its
+# modules (overlay, virtio_mmio, ... as modules) and runs CMD over the host's
+# root; CMD's status is vmm's.
+case_kmod_cmd() { #rig: lock=boot-dir
+	want=$(kmod_expected)
+	here=$PWD
+	# From /: the case's directory is under /tmp, which the guest has its own of.
+	# shellcheck disable=SC2016 # expanded by the guest shell
+	(cd / && timeout $((3 * BOOT_SECS)) "$VMM" run -- \
+		sh -c 'echo KMOD-CMD $(cut -d" " -f1 /proc/modules | sort); exit 7' \
+		</dev/null >"$here/out" 2>"$here/err")
+	rc=$?
+	cat out err | tr -d '\r' >all
+	got=$(sed -n 's/^KMOD-CMD //p' out | head -n1)
+	if [ "$rc" != 7 ]; then
+		fail kmod-cmd "$(status_text), want CMD's 7: $(why)"
+	elif [ -z "$want" ] || [ "$got" != "$want" ]; then
+		fail kmod-cmd "guest has modules '$got', want '$want'"
+	else
+		pass kmod-cmd
+	fi
+}
+
 # The host's modules directory gone: the boot proceeds, with the kernel's
 # built-in drivers only, after exactly one warning line.
 case_kmod_no_dir() { #rig: lock=boot-dir
