@@ -53,7 +53,7 @@ watchdog() {
 ./taptool add bt0 && ip addr add 10.8.0.1/24 dev bt0 && ip link set bt0 up ||
 	{ echo "BENCH error: no tap"; exit 1; }
 for v in off on; do
-	./netbench recv 5001 >h.recv 2>&1 &
+	./netbench recv 5001 >h.recv 2>h.err &
 	rpid=$!
 	./vmm run -k Image -i guest.cpio.gz --cpus 2 --mem 512M --verbose \
 		--network "tap,ifname=bt0,vhost=$v" \
@@ -83,7 +83,7 @@ ip link set lo up
 	ip -6 route add default via fd00:8:1::2 dev bu0 ||
 	echo "BENCH error: no interface for passt"
 v=user
-./netbench recv 5001 >h.recv 2>&1 &
+./netbench recv 5001 >h.recv 2>h.err &
 rpid=$!
 # Off the initramfs's rootfs, where passt cannot sandbox itself (offroot.sh).
 unshare -m sh ./offroot.sh /payload ./vmm run -k Image -i guest.cpio.gz --cpus 2 --mem 512M --verbose \

@@ -136,7 +136,7 @@ if ./taptool add bt0 && ip addr add 10.8.0.1/24 dev bt0 && ip link set bt0 up; t
 				esac
 				ip neigh flush dev bt0 2>/dev/null
 				pre="BENCH net who=$who run=$i vhost=$v"
-				./netbench recv 5001 >h.recv 2>&1 &
+				./netbench recv 5001 >h.recv 2>h.err &
 				rpid=$!
 				timeout 900 ./vs-vm.sh "$who" --network "$net" \
 					-p "quiet vmmtest=net-bench rig.ip=10.8.0.2/24 rig.peer=10.8.0.1 rig.mb=$netmb" \
